@@ -1,0 +1,58 @@
+# Tend: `make run` serves the app, `make test` runs every test. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install migrate chromium lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
+
+run: migrate
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests, installed when missing and we may (root).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is not installed and cannot be installed here: browser tests will skip (they fail under CI=true)."; \
+	  fi; \
+	fi
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+test: install chromium
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== The same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  $(BIN)/python -m pytest; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL." >&2; exit 1; \
+	else \
+	  echo "PostgreSQL run skipped: TEST_DATABASE_URL is not set (see README)."; \
+	fi
+
+lint: install
+	$(BIN)/ruff check webapp tests bench wsgi.py
+
+bench: install
+	$(BIN)/python bench/timeline.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,240 @@
+"""Shared fixtures: an app on SQLite (or on PostgreSQL when TEST_DATABASE_URL is set),
+clients that carry a CSRF token like a browser does, and signed-in people."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from webapp import create_app
+from webapp.config import normalise_database_url
+from webapp.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PASSWORD = "a quiet lake at dawn"
+
+
+def pytest_report_header(config):
+    engine = "PostgreSQL" if os.environ.get("TEST_DATABASE_URL") else "SQLite"
+    return f"tend: database engine under test: {engine}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tend.db'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder(tmp_path_factory) -> Path:
+    """Keep generated keys out of the working tree's instance/ folder."""
+    folder = tmp_path_factory.mktemp("instance")
+    os.environ["TEND_INSTANCE_PATH"] = str(folder)
+    return folder
+
+
+def make_app(database_url: str, **overrides) -> Flask:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test secret",
+    }
+    settings.update(overrides)
+    flask_app = create_app(settings)
+    flask_app.test_client_class = TendClient
+    return flask_app
+
+
+@pytest.fixture(scope="session")
+def schema(database_url) -> str:
+    """Create the tables once per run, from an empty database."""
+    flask_app = make_app(database_url)
+    with flask_app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(schema) -> Iterator[Flask]:
+    flask_app = make_app(schema)
+    with flask_app.app_context():
+        yield flask_app
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+class TendClient(FlaskClient):
+    """A test client that sends the CSRF token the way Tend's pages do.
+
+    Each request runs in its own app context, as in production. (Flask would otherwise
+    reuse the test's app context, sharing ``g`` and so the signed-in user between clients.)
+    """
+
+    def open(self, *args, **kwargs):
+        outer = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(outer)
+
+    def csrf_token(self) -> str:
+        page = self.get("/login")
+        if page.status_code == 302:
+            page = self.get(page.location)
+        match = CSRF_META.search(page.get_data(as_text=True))
+        assert match, "page carries no csrf-token meta tag"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, htmx: bool = False, **kwargs):
+        """POST a form with a valid CSRF token, optionally as htmx would."""
+        data = dict(data or {})
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers = {"HX-Request": "true", "X-CSRFToken": self.csrf_token(), **headers}
+        else:
+            data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, headers=headers, **kwargs)
+
+
+def register(client: TendClient, email: str, password: str = PASSWORD, **extra):
+    return client.submit("/register", {"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def client(app) -> TendClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def alice(app) -> TendClient:
+    """A client signed in as Alice."""
+    browser = app.test_client()
+    response = register(browser, "alice@example.org", timezone="Europe/Berlin")
+    assert response.status_code == 302
+    return browser
+
+
+@pytest.fixture
+def bob(app) -> TendClient:
+    """A second person, signed in on another device."""
+    browser = app.test_client()
+    assert register(browser, "bob@example.org").status_code == 302
+    return browser
+
+
+# --- Real browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"Chromium not found at {CHROMIUM} (install Debian's package: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(reason + "; CI must not pass by skipping browser tests")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-gpu",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path, playwright_instance):
+    launched = playwright_instance.chromium.launch(
+        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+class LiveServer:
+    """Tend served by a real HTTP server on a free local port, in a background thread."""
+
+    def __init__(self, flask_app: Flask):
+        self.app = flask_app
+        self.server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    with LiveServer(make_app(app.config["SQLALCHEMY_DATABASE_URI"])) as server:
+        yield server
+
+
+@pytest.fixture
+def phone(browser, live_server, tmp_path):
+    """A phone-sized browser page on the live server; fails the test on any CSP violation."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text)
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    yield page
+    context.close()
+    assert not problems, f"the browser reported: {problems}"

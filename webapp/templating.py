@@ -1,0 +1,29 @@
+"""Helpers available in every template."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+
+@cache
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """A static file's URL carrying its content hash, so caches can keep it forever."""
+    path = Path(current_app.static_folder) / filename
+    return url_for("static", filename=filename, v=_file_digest(str(path)))
+
+
+def local_time(value: datetime, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+    """Show a UTC datetime in the signed-in person's timezone."""
+    zone = getattr(current_user, "timezone", None) or "UTC"
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
