@@ -49,7 +49,11 @@ def load_config(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server-side database may restart under us: check pooled connections before use.
+        # (An SQLite file cannot go away, so it skips the extra round trip.)
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
+        ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),

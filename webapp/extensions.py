@@ -1,5 +1,6 @@
 """Flask extensions, created once and bound to an app in the factory."""
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,3 +34,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Every limit guards a change (sign-in, sign-up, sync); reading pages costs nothing."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_login import current_user
 
 
@@ -23,7 +23,13 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_file_digest(str(path)))
 
 
+def _viewer_zone() -> ZoneInfo:
+    zone = g.get("_viewer_zone")
+    if zone is None:
+        zone = g._viewer_zone = ZoneInfo(getattr(current_user, "timezone", None) or "UTC")
+    return zone
+
+
 def local_time(value: datetime, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """Show a UTC datetime in the signed-in person's timezone."""
-    zone = getattr(current_user, "timezone", None) or "UTC"
-    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    return value.astimezone(_viewer_zone()).strftime(fmt)

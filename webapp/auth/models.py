@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Grows whenever any of their entries changes; keys the rendered-timeline cache.
+    journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def get_id(self) -> str:

@@ -14,11 +14,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from webapp.auth import bp, services
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
+from webapp.journal.cache import timeline_pages
 
 SIGN_IN_LIMITS = "10 per minute;60 per hour"
 REGISTER_LIMITS = "5 per minute;20 per hour"
@@ -113,6 +120,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    timeline_pages.forget_person(current_user.id)
     logout_user()
     session.pop("remember_device", None)
     flash("You're signed out. Take gentle care.", "info")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from webapp.errors import ValidationError
 from webapp.journal import bp, services
+from webapp.journal.cache import timeline_pages
 
 
 def _wants_fragment() -> bool:
@@ -20,19 +22,33 @@ def _wants_fragment() -> bool:
 def timeline():
     query = request.args.get("q", "").strip()[:200]
     cursor = request.args.get("before")
+    cacheable = not query and not cursor and not _wants_fragment() and "_flashes" not in session
+    if cacheable:
+        generate_csrf()  # the page's forms carry this device's token: it is part of the key
+        key = (
+            current_user.id,
+            current_user.journal_version,
+            current_user.timezone,
+            session.get("csrf_token"),
+            current_app.config["ENTRIES_PER_PAGE"],
+        )
+        cached = timeline_pages.get(key)
+        if cached is not None:
+            return cached
     page = services.timeline_page(
-        current_user,
-        cursor=cursor,
-        query=query,
+        current_user, cursor=cursor, query=query,
         per_page=current_app.config["ENTRIES_PER_PAGE"],
     )
     context = {"page": page, "q": query, "is_first_page": not cursor}
     if _wants_fragment():
-        if cursor:
+        if cursor:  # "load more"
             return render_template("journal/_entries_page.html", **context)
-        if request.htmx.target == "timeline":
+        if request.htmx.target == "timeline":  # live search
             return render_template("journal/_timeline.html", **context)
-    return render_template("journal/timeline.html", **context, form={}, errors={})
+    html = render_template("journal/timeline.html", **context, form={}, errors={})
+    if cacheable:
+        timeline_pages.put(key, html)
+    return html
 
 
 @bp.post("/entries")

@@ -1,0 +1,54 @@
+"""A small per-process cache of rendered timeline pages.
+
+Opening the journal is the most frequent request. Its plain first page is kept rendered per
+person and device until any of their entries changes (User.journal_version), their timezone
+changes, or a few minutes pass. It lives only in this process's memory, never on disk, and
+is dropped when the person signs out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+
+class RenderedPages:
+    def __init__(self, max_items: int = 512, ttl_seconds: float = 300.0):
+        self.max_items = max_items
+        self.ttl = ttl_seconds
+        self._items: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            stored_at, html = item
+            if time.monotonic() - stored_at > self.ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), html)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+    def forget_person(self, user_id) -> None:
+        """Drop everything rendered for one person (sign-out, account changes)."""
+        with self._lock:
+            for key in [k for k in self._items if k[0] == user_id]:
+                del self._items[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+timeline_pages = RenderedPages()
