@@ -92,6 +92,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; with foreign keys enforced, dropping a
+            # table would cascade-delete rows that point at it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the implicit transaction so Alembic manages its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -3,6 +3,7 @@ clients that carry a CSRF token like a browser does, and signed-in people."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -101,11 +101,7 @@ class TendClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        outer = _cv_app.set(None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(outer)
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self) -> str:
         page = self.get("/login")
@@ -238,3 +234,8 @@ def phone(browser, live_server, tmp_path):
     yield page
     context.close()
     assert not problems, f"the browser reported: {problems}"
+
+
+def run_cli(flask_app: Flask, *args: str):
+    """Run a `flask` command against ``flask_app``, as from a shell (no outer app context)."""
+    return contextvars.Context().run(flask_app.test_cli_runner().invoke, args=list(args))

@@ -33,11 +33,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
+    from webapp.keys import init_keys
     from webapp.errorpages import init_error_pages
     from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from webapp.security import init_security
 
     db.init_app(app)
+    init_keys(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -138,4 +138,5 @@ def test_one_person_never_sees_another_persons_entries(person):
     with pytest.raises(Exception) as caught:
         services.get_entry_or_404(person, theirs.id)
     assert getattr(caught.value, "code", None) == 404
-    assert db.session.scalar(select(Entry.body).where(Entry.id == theirs.id)) == "private lake"
+    db.session.expire_all()
+    assert db.session.get(Entry, theirs.id).body == "private lake"

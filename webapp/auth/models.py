@@ -1,40 +1,85 @@
-"""Accounts."""
+"""Accounts, the devices signed in to them, and what happened to them."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
 
-def new_login_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class User(UserMixin, db.Model):
-    """A person with a journal. ``login_token`` identifies their sessions; rotating it ends them."""
+    """A person with a journal.
+
+    ``data_key`` is their journal's encryption key, wrapped by the server's master key;
+    deleting it makes their encrypted text unreadable for good.
+    """
 
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
+    data_key: Mapped[bytes] = mapped_column(LargeBinary)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    def get_id(self) -> str:
-        """Sessions carry the login token, not the id, so a password change can end them all."""
-        return self.login_token
+    # The device session this request came from (set by the session loader).
+    device_session = None  # DeviceSession | None, not a column
+
+    def __init__(self, **fields):
+        super().__init__(**fields)
+        if self.data_key is None:
+            from webapp.encrypted_fields import keyring
+
+            self.data_key = keyring().new_wrapped_data_key()
+        if self.id is None:
+            self.id = uuid.uuid4()
+
+    def get_id(self) -> str | None:
+        """Cookies carry the device session's token, never the user id: revoking it signs out."""
+        return self.device_session.cookie_token if self.device_session else None
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class DeviceSession(db.Model):
+    """One signed-in browser or installed app. Only a hash of its token is stored."""
+
+    __tablename__ = "device_sessions"
+    __table_args__ = (Index("ix_device_sessions_user", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(80), default="A browser")
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    # The raw token exists only in memory, right after sign-in or when read from a cookie.
+    cookie_token = None  # str | None, not a column
+
+
+class SecurityEvent(db.Model):
+    """Something a person may want to know happened to their account."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_user_created", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

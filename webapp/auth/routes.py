@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,37 +15,30 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import (
-    current_user,
-    login_required,
-    login_user,
-    logout_user,
-    user_loaded_from_cookie,
-)
+from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import bp, services
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
 from webapp.journal.cache import timeline_pages
 
-SIGN_IN_LIMITS = "10 per minute;60 per hour"
+SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
+FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
 REGISTER_LIMITS = "5 per minute;20 per hour"
 
 
 @login_manager.user_loader
 def load_user(token: str):
-    return services.load_user_by_login_token(token)
+    return services.resume_device_session(token)
 
 
 def _sign_in(user, remember: bool) -> None:
     session.clear()  # a fresh session for the new sign-in, nothing carried over
+    services.start_device_session(
+        user, remember=remember, user_agent=request.headers.get("User-Agent")
+    )
     login_user(user, remember=remember)
     session["remember_device"] = remember
-
-
-@user_loaded_from_cookie.connect
-def _came_back_on_remembered_device(sender, user) -> None:
-    session["remember_device"] = True
 
 
 @bp.after_app_request
@@ -68,6 +62,10 @@ def _safe_next(target: str | None) -> str:
     return url_for("journal.timeline")
 
 
+def _account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTER_LIMITS, methods=["POST"])
 def register():
@@ -87,6 +85,7 @@ def register():
             errors = exc.errors
         else:
             _sign_in(user, remember=bool(request.form.get("remember")))
+            services.record_event(user, "account_created", user.device_session.device)
             flash("Welcome to Tend. This is your space.", "success")
             return redirect(url_for("journal.timeline"))
     status = 422 if errors else 200
@@ -95,18 +94,29 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMITS, methods=["POST"])
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     error = None
     if request.method == "POST":
-        user = services.authenticate(
-            request.form.get("email", ""), request.form.get("password", "")
-        )
+        email = request.form.get("email", "")
+        user = services.authenticate(email, request.form.get("password", ""))
         if user is None:
             error = "The email or password is incorrect."
+            known = services.find_user_by_email(email)
+            if known is not None:
+                services.record_event(
+                    known, "sign_in_failed", services.describe_device(request.user_agent.string)
+                )
         else:
             _sign_in(user, remember=bool(request.form.get("remember")))
+            services.record_event(user, "sign_in", user.device_session.device)
             return redirect(_safe_next(request.form.get("next")))
     status = 422 if error else 200
     return (
@@ -121,7 +131,87 @@ def login():
 @login_required
 def logout():
     timeline_pages.forget_person(current_user.id)
+    services.end_device_session(current_user.device_session)
     logout_user()
     session.pop("remember_device", None)
-    flash("You're signed out. Take gentle care.", "info")
+    flash("You’re signed out. Take gentle care.", "info")
     return redirect(url_for("auth.login"))
+
+
+# -- Account and security ----------------------------------------------------------------------
+
+
+def _account_page(errors: dict | None = None, status: int = 200):
+    return (
+        render_template(
+            "auth/account.html",
+            sessions=services.device_sessions(current_user),
+            events=services.security_events(current_user),
+            event_labels=services.EVENT_LABELS,
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def change_password():
+    try:
+        services.change_password(
+            current_user,
+            request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+        )
+    except ValidationError as exc:
+        return _account_page(exc.errors, 422)
+    flash("Your password is changed. Every other device has been signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/<uuid:session_id>/revoke")
+@login_required
+def revoke_session(session_id: uuid.UUID):
+    if not services.revoke_device_session(current_user, session_id):
+        abort(404)
+    if current_user.device_session and current_user.device_session.id == session_id:
+        logout_user()
+        flash("This device is signed out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That device is signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def delete_account():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.erase_account(
+                current_user,
+                request.form.get("password", ""),
+                request.form.get("confirmation", ""),
+            )
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            timeline_pages.forget_person(current_user.id)
+            logout_user()
+            session.clear()
+            flash("Your account and everything in it are deleted. Take gentle care.", "info")
+            return redirect(url_for("auth.login"))
+    return (
+        render_template(
+            "auth/delete.html", errors=errors, phrase=services.ERASE_PHRASE, form=request.form
+        ),
+        422 if errors else 200,
+    )

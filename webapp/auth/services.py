@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import unicodedata
+import uuid
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from webapp.auth.models import User
+from webapp.auth.models import DeviceSession, SecurityEvent, User
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.types import utcnow
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
@@ -66,12 +72,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def load_user_by_login_token(token: str) -> User | None:
-    if not token:
-        return None
-    return db.session.scalar(select(User).where(User.login_token == token))
-
-
 def authenticate(email: str, password: str) -> User | None:
     """Return the user if the password matches; the same work is done for unknown emails."""
     user = find_user_by_email(email)
@@ -91,3 +91,182 @@ def _verify(password_hash: str, password: str) -> bool:
         return password_hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# -- Device sessions ---------------------------------------------------------------------------
+
+REMEMBERED_IDLE = timedelta(days=30)  # "remember this device": sliding
+REMEMBERED_MAX = timedelta(days=90)  # ... and never longer than this
+BROWSER_IDLE = timedelta(hours=12)  # otherwise the cookie ends with the browser anyway
+TOUCH_EVERY = timedelta(minutes=5)  # how stale last_seen_at may get, to spare writes
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def describe_device(user_agent: str | None) -> str:
+    """A short, human description ("Firefox on Android") instead of the full user agent."""
+    ua = user_agent or ""
+    browser = next(
+        (name for pattern, name in [
+            (r"Edg/", "Edge"), (r"OPR/|Opera", "Opera"), (r"SamsungBrowser", "Samsung Internet"),
+            (r"Firefox/|FxiOS", "Firefox"), (r"Chrome/|CriOS|Chromium", "Chrome"),
+            (r"Safari/", "Safari"),
+        ] if re.search(pattern, ua)),
+        "A browser",
+    )
+    system = next(
+        (name for pattern, name in [
+            (r"iPhone|iPad|iOS", "iOS"), (r"Android", "Android"), (r"Windows", "Windows"),
+            (r"Mac OS X|Macintosh", "macOS"), (r"CrOS", "ChromeOS"), (r"Linux", "Linux"),
+        ] if re.search(pattern, ua)),
+        None,
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+def start_device_session(user: User, *, remember: bool, user_agent: str | None) -> DeviceSession:
+    """Record a new signed-in device; the returned session knows its raw cookie token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    device_session = DeviceSession(
+        user_id=user.id,
+        token_hash=_hash_token(token),
+        device=describe_device(user_agent),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + (REMEMBERED_IDLE if remember else BROWSER_IDLE),
+    )
+    db.session.add(device_session)
+    db.session.commit()
+    device_session.cookie_token = token
+    user.device_session = device_session
+    return device_session
+
+
+def resume_device_session(token: str, *, now: datetime | None = None) -> User | None:
+    """The user behind a cookie's token, if that device session is still valid."""
+    if not token:
+        return None
+    now = now or utcnow()
+    device_session = db.session.scalar(
+        select(DeviceSession).where(DeviceSession.token_hash == _hash_token(token))
+    )
+    if device_session is None:
+        return None
+    if now >= device_session.expires_at:
+        db.session.delete(device_session)
+        db.session.commit()
+        return None
+    if now - device_session.last_seen_at >= TOUCH_EVERY:
+        device_session.last_seen_at = now
+        idle = REMEMBERED_IDLE if device_session.remember else BROWSER_IDLE
+        limit = device_session.created_at + REMEMBERED_MAX
+        device_session.expires_at = min(now + idle, limit)
+        db.session.commit()
+    device_session.cookie_token = token
+    user = device_session.user
+    user.device_session = device_session
+    return user
+
+
+def end_device_session(device_session: DeviceSession | None) -> None:
+    if device_session is not None:
+        db.session.execute(delete(DeviceSession).where(DeviceSession.id == device_session.id))
+        db.session.commit()
+
+
+def device_sessions(user: User) -> list[DeviceSession]:
+    return list(
+        db.session.scalars(
+            select(DeviceSession)
+            .where(DeviceSession.user_id == user.id)
+            .order_by(DeviceSession.last_seen_at.desc())
+        )
+    )
+
+
+def revoke_device_session(user: User, session_id: uuid.UUID) -> bool:
+    """Sign one of the person's devices out; another person's session id changes nothing."""
+    result = db.session.execute(
+        delete(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.user_id == user.id)
+    )
+    db.session.commit()
+    if result.rowcount:
+        record_event(user, "session_revoked")
+    return bool(result.rowcount)
+
+
+# -- Security log ------------------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "account_created": "Account created",
+    "sign_in": "Signed in",
+    "sign_in_failed": "Failed sign-in attempt",
+    "password_changed": "Password changed",
+    "session_revoked": "A device was signed out",
+    "export": "Journal exported",
+    "push_device_added": "Reminders turned on for a device",
+}
+
+
+def record_event(user: User, kind: str, device: str | None = None) -> None:
+    db.session.add(SecurityEvent(user_id=user.id, kind=kind, device=device))
+    db.session.commit()
+
+
+def security_events(user: User, limit: int = 50) -> list[SecurityEvent]:
+    return list(
+        db.session.scalars(
+            select(SecurityEvent)
+            .where(SecurityEvent.user_id == user.id)
+            .order_by(SecurityEvent.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- Password and account ----------------------------------------------------------------------
+
+ERASE_PHRASE = "delete my journal"
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and sign out every other device."""
+    if not _verify(user.password_hash, current):
+        raise ValidationError({"current_password": "That is not your current password."})
+    errors = validate_credentials(user.email, new)
+    if "password" in errors:
+        raise ValidationError({"new_password": errors["password"]})
+    user.password_hash = password_hasher.hash(new)
+    keep = user.device_session.id if user.device_session else None
+    db.session.execute(
+        delete(DeviceSession).where(DeviceSession.user_id == user.id, DeviceSession.id != keep)
+    )
+    db.session.commit()
+    record_event(user, "password_changed")
+
+
+def erase_account(user: User, password: str, confirmation: str) -> None:
+    """Delete the person and everything of theirs, starting with their data key."""
+    errors = {}
+    if confirmation.strip().lower() != ERASE_PHRASE:
+        errors["confirmation"] = f"Please type “{ERASE_PHRASE}” to confirm."
+    if not _verify(user.password_hash, password):
+        errors["password"] = "That is not your password."
+    if errors:
+        raise ValidationError(errors)
+    from webapp.encrypted_fields import forget_data_keys
+
+    user_id = user.id
+    # Crypto-shred first: even a row that somehow survived can no longer be read.
+    user.data_key = b""
+    db.session.flush()
+    for table in reversed(db.metadata.sorted_tables):
+        if "user_id" in table.c:
+            db.session.execute(table.delete().where(table.c.user_id == user_id))
+    db.session.execute(delete(User).where(User.id == user_id))
+    db.session.commit()
+    forget_data_keys()

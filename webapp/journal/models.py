@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, update
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
@@ -38,8 +39,11 @@ class Entry(db.Model):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
-    body: Mapped[str] = mapped_column(Text)
+    # Title and body are stored encrypted under the owner's data key (webapp.crypto).
+    _title: Mapped[bytes | None] = mapped_column("title", LargeBinary)
+    _body: Mapped[bytes] = mapped_column("body", LargeBinary)
+    title = EncryptedText()
+    body = EncryptedText()
     mood: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

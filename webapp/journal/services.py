@@ -165,26 +165,31 @@ def timeline_page(
     """Newest entries first, ``per_page`` at a time, optionally only those matching ``query``.
 
     Keyset pagination (created_at, id) keeps "load more" stable while new entries arrive.
+    Text is encrypted at rest, so a search decrypts the person's own entries here and
+    matches them in Python, in pages, rather than asking the database.
     """
     stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
-    query = (query or "").strip()
-    if query:
-        pattern = f"%{_escape_like(query)}%"
-        stmt = stmt.where(
-            or_(Entry.title.ilike(pattern, escape="\\"), Entry.body.ilike(pattern, escape="\\"))
-        )
     position = decode_cursor(cursor)
     if position:
         when, entry_id = position
         stmt = stmt.where(
             or_(Entry.created_at < when, and_(Entry.created_at == when, Entry.id < entry_id))
         )
-    stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc()).limit(per_page + 1)
-    entries = list(db.session.scalars(stmt))
+    stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
+    needle = (query or "").strip().casefold()
+    if not needle:
+        entries = list(db.session.scalars(stmt.limit(per_page + 1)))
+    else:
+        entries = []
+        result = db.session.scalars(stmt.execution_options(yield_per=200))
+        try:
+            for entry in result:
+                if needle in entry.body.casefold() or needle in (entry.title or "").casefold():
+                    entries.append(entry)
+                    if len(entries) > per_page:
+                        break
+        finally:
+            result.close()
     more = len(entries) > per_page
     entries = entries[:per_page]
     return TimelinePage(entries, encode_cursor(entries[-1]) if more else None)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,210 @@
+"""Encryption at rest: journal text is AES-256-GCM ciphertext under a per-person data key.
+
+Each person's data key is stored *wrapped* (encrypted) by a master key that never touches the
+database. A copy of the database alone therefore reveals no journal text, and deleting a
+person's wrapped key makes whatever might survive of their rows unreadable (crypto-shredding).
+
+Master keys live in a keyring: ``TEND_MASTER_KEY`` (and ``TEND_OLD_MASTER_KEYS`` while
+rotating), or else ``instance/master_keys.json``, created on first run. Every wrapped key
+names the master key it was wrapped with, so the master key can be rotated while Tend runs
+(see ``flask keys --help``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+FORMAT = b"\x01"
+WRAP_AAD = b"tend:data-key:v1"
+
+
+class KeyringError(RuntimeError):
+    """The master key cannot open this database's data keys: stop rather than show garbage."""
+
+
+class DecryptionError(RuntimeError):
+    """A value failed authentication: it was altered, or belongs to someone else."""
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(b"tend-master-key-id" + key).hexdigest()[:12]
+
+
+def encode_key(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def decode_key(text: str) -> bytes:
+    text = text.strip()
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise KeyringError("A master key is not valid base64url text.") from exc
+    if len(key) != KEY_BYTES:
+        raise KeyringError(f"A master key must be {KEY_BYTES} bytes (43 base64url characters).")
+    return key
+
+
+def generate_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+@dataclass
+class Keyring:
+    """The master keys this process knows, by id, and which one wraps new data keys."""
+
+    keys: dict[str, bytes]
+    primary: str
+    path: Path | None = None  # set when the keyring is the instance file
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # -- building ------------------------------------------------------------------------
+
+    @classmethod
+    def from_environment(cls, instance_path: Path) -> Keyring:
+        env_key = os.environ.get("TEND_MASTER_KEY")
+        if env_key:
+            primary = decode_key(env_key)
+            keys = {key_id(primary): primary}
+            for old in filter(None, os.environ.get("TEND_OLD_MASTER_KEYS", "").split(",")):
+                old_key = decode_key(old)
+                keys[key_id(old_key)] = old_key
+            return cls(keys=keys, primary=key_id(primary))
+        return cls.from_file(instance_path / "master_keys.json", create=True)
+
+    @classmethod
+    def from_file(cls, path: Path, *, create: bool = False) -> Keyring:
+        if not path.exists():
+            if not create:
+                raise KeyringError(f"No master key file at {path}.")
+            key = generate_key()
+            keyring = cls(keys={key_id(key): key}, primary=key_id(key), path=path)
+            keyring.save(exclusive=True)
+            return cls.from_file(path)  # whoever won a race to create it
+        try:
+            data = json.loads(path.read_text())
+            keys = {kid: decode_key(text) for kid, text in data["keys"].items()}
+            primary = data["primary"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise KeyringError(f"The master key file {path} cannot be read: {exc}") from exc
+        for kid, key in keys.items():
+            if key_id(key) != kid:
+                raise KeyringError(f"The master key file {path} is damaged (key {kid}).")
+        if primary not in keys:
+            raise KeyringError(f"The master key file {path} names no usable primary key.")
+        return cls(keys=keys, primary=primary, path=path)
+
+    def save(self, *, exclusive: bool = False) -> None:
+        """Write the keyring file (mode 0600) atomically."""
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(
+            {"primary": self.primary, "keys": {k: encode_key(v) for k, v in self.keys.items()}},
+            indent=2,
+        )
+        if exclusive:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return
+            with os.fdopen(fd, "w") as handle:
+                handle.write(payload + "\n")
+            return
+        temporary = self.path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(payload + "\n")
+        os.replace(temporary, self.path)
+
+    def add_primary(self, key: bytes) -> str:
+        kid = key_id(key)
+        with self._lock:
+            self.keys[kid] = key
+            self.primary = kid
+        return kid
+
+    def _key(self, kid: str) -> bytes:
+        key = self.keys.get(kid)
+        if key is None and self.path is not None:
+            # Another process (`flask keys rotate`) may have added it: read the file again.
+            fresh = Keyring.from_file(self.path)
+            with self._lock:
+                self.keys.update(fresh.keys)
+            key = self.keys.get(kid)
+        if key is None:
+            raise KeyringError(
+                f"Data was protected with master key {kid}, which this server does not have. "
+                "Set TEND_MASTER_KEY (or TEND_OLD_MASTER_KEYS) to the key this database uses."
+            )
+        return key
+
+    # -- data keys -----------------------------------------------------------------------
+
+    def new_wrapped_data_key(self) -> bytes:
+        return self.wrap(generate_key())
+
+    def wrap(self, data_key: bytes) -> bytes:
+        kid = self.primary.encode()
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = AESGCM(self.keys[self.primary]).encrypt(nonce, data_key, WRAP_AAD + kid)
+        return FORMAT + bytes([len(kid)]) + kid + nonce + sealed
+
+    def unwrap(self, wrapped: bytes) -> bytes:
+        kid = wrapped_key_id(wrapped)
+        start = 2 + len(kid)
+        nonce, sealed = wrapped[start : start + NONCE_BYTES], wrapped[start + NONCE_BYTES :]
+        try:
+            return AESGCM(self._key(kid)).decrypt(nonce, sealed, WRAP_AAD + kid.encode())
+        except InvalidTag as exc:
+            raise KeyringError(
+                f"Master key {kid} does not open this database's data keys: "
+                "the configured master key is wrong."
+            ) from exc
+
+    def needs_rewrap(self, wrapped: bytes) -> bool:
+        return wrapped_key_id(wrapped) != self.primary
+
+
+def wrapped_key_id(wrapped: bytes) -> str:
+    if not wrapped or wrapped[:1] != FORMAT:
+        raise KeyringError("A stored data key has an unknown format.")
+    length = wrapped[1]
+    return wrapped[2 : 2 + length].decode()
+
+
+# -- field encryption ------------------------------------------------------------------------
+
+
+def field_aad(owner_id: uuid.UUID, field_name: str) -> bytes:
+    """Ties a ciphertext to its owner and field, so it cannot be moved elsewhere unnoticed."""
+    return b"tend:field:v1:" + owner_id.bytes + field_name.encode()
+
+
+def encrypt_text(data_key: bytes, owner_id: uuid.UUID, field_name: str, text: str) -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(data_key).encrypt(nonce, text.encode(), field_aad(owner_id, field_name))
+    return FORMAT + nonce + sealed
+
+
+def decrypt_text(data_key: bytes, owner_id: uuid.UUID, field_name: str, blob: bytes) -> str:
+    if blob[:1] != FORMAT:
+        raise DecryptionError("unknown ciphertext format")
+    nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(data_key).decrypt(nonce, sealed, field_aad(owner_id, field_name)).decode()
+    except InvalidTag as exc:
+        raise DecryptionError(f"{field_name} failed authentication") from exc

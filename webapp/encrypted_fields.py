@@ -1,0 +1,141 @@
+"""Model attributes whose text is stored encrypted under the owner's data key.
+
+Declare the ciphertext column and the attribute that code reads and writes::
+
+    _body: Mapped[bytes] = mapped_column("body", LargeBinary)
+    body = EncryptedText()
+
+Reading ``entry.body`` decrypts (once per stored value); assigning encrypts. The owner is
+the row's ``user_id`` (``__encryption_owner__`` names another attribute if needed). Such
+text cannot be searched or sorted in SQL: search decrypts the person's own rows instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from webapp.crypto import Keyring, decrypt_text, encrypt_text
+
+_PENDING = "_encrypted_pending"
+
+
+def keyring() -> Keyring:
+    return current_app.extensions["tend_keyring"]
+
+
+def _data_key_cache() -> dict:
+    if not has_app_context():
+        return {}
+    cache = g.get("_tend_data_keys")
+    if cache is None:
+        cache = g._tend_data_keys = {}
+    return cache
+
+
+def data_key_for(session: Session, owner_id: uuid.UUID) -> bytes:
+    """The owner's unwrapped data key, unwrapped once per request."""
+    from webapp.auth.models import User
+
+    user = session.identity_map.get(session.identity_key(User, owner_id))
+    if user is not None and "data_key" in user.__dict__:
+        wrapped = user.data_key
+    else:
+        with session.no_autoflush:
+            wrapped = session.scalar(select(User.data_key).where(User.id == owner_id))
+    if wrapped is None:
+        raise LookupError(f"no data key for {owner_id}")
+    cache = _data_key_cache()
+    key = cache.get(wrapped)
+    if key is None:
+        key = cache[wrapped] = keyring().unwrap(wrapped)
+    return key
+
+
+def _owner_id(obj: Any) -> uuid.UUID | None:
+    attribute = getattr(type(obj), "__encryption_owner__", "user_id")
+    owner = getattr(obj, attribute, None)
+    if owner is None and attribute.endswith("_id"):
+        related = getattr(obj, attribute[:-3], None)
+        owner = getattr(related, "id", None)
+    return owner
+
+
+class EncryptedText:
+    """A ``str | None`` attribute kept as ciphertext in the column attribute ``_<name>``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.column_attr = f"_{name}"
+        self.cache_attr = f"_{name}_plaintext"
+        registry = owner.__dict__.get("__encrypted_fields__")
+        if registry is None:
+            owner.__encrypted_fields__ = registry = []
+        registry.append(self)
+
+    def __get__(self, obj: Any, objtype: type | None = None):
+        if obj is None:
+            return self
+        pending = obj.__dict__.get(_PENDING, {})
+        if self.name in pending:
+            return pending[self.name]
+        blob = getattr(obj, self.column_attr)
+        if blob is None:
+            return None
+        cached = obj.__dict__.get(self.cache_attr)
+        if cached is not None and cached[0] == blob:
+            return cached[1]
+        session = Session.object_session(obj)
+        from webapp.extensions import db
+
+        key = data_key_for(session or db.session, _owner_id(obj))
+        text = decrypt_text(key, _owner_id(obj), self.name, bytes(blob))
+        obj.__dict__[self.cache_attr] = (blob, text)
+        return text
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        if value is None:
+            obj.__dict__.get(_PENDING, {}).pop(self.name, None)
+            setattr(obj, self.column_attr, None)
+            return
+        if not isinstance(value, str):
+            raise TypeError(f"{self.name} must be text")
+        owner_id = _owner_id(obj)
+        if owner_id is None:
+            # The owner is not known yet (set later in the constructor): encrypt at flush.
+            obj.__dict__.setdefault(_PENDING, {})[self.name] = value
+            return
+        self._seal(obj, owner_id, value)
+
+    def _seal(self, obj: Any, owner_id: uuid.UUID, value: str) -> None:
+        from webapp.extensions import db
+
+        session = Session.object_session(obj) or db.session
+        blob = encrypt_text(data_key_for(session, owner_id), owner_id, self.name, value)
+        setattr(obj, self.column_attr, blob)
+        obj.__dict__[self.cache_attr] = (blob, value)
+        obj.__dict__.get(_PENDING, {}).pop(self.name, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _encrypt_pending_text(session: Session, flush_context, instances) -> None:
+    for obj in (*session.new, *session.dirty):
+        pending = obj.__dict__.get(_PENDING)
+        if not pending:
+            continue
+        owner_id = _owner_id(obj)
+        if owner_id is None:
+            raise ValueError(f"{type(obj).__name__} has encrypted text but no owner")
+        for descriptor in type(obj).__encrypted_fields__:
+            if descriptor.name in pending:
+                descriptor._seal(obj, owner_id, pending[descriptor.name])
+
+
+def forget_data_keys() -> None:
+    """Drop unwrapped keys held for this request (after erasing an account)."""
+    if has_app_context():
+        g.pop("_tend_data_keys", None)
