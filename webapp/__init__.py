@@ -33,9 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
-    from webapp.keys import init_keys
     from webapp.errorpages import init_error_pages
     from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from webapp.keys import init_keys
     from webapp.security import init_security
 
     db.init_app(app)

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.errors import ValidationError

@@ -46,7 +46,8 @@ def test_the_sqlite_file_holds_no_journal_text(app, alice, database_url):
     write(alice, f"A heron stood still. {marker}", title=marker)
     db.engine.dispose()
     path = make_url(database_url).database
-    data = open(path, "rb").read()
+    with open(path, "rb") as database_file:
+        data = database_file.read()
     assert b"alice@example.org" in data  # the file is the right one, and was written
     assert marker.encode() not in data
     assert marker.encode("utf-16-le") not in data

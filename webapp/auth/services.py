@@ -191,7 +191,9 @@ def device_sessions(user: User) -> list[DeviceSession]:
 def revoke_device_session(user: User, session_id: uuid.UUID) -> bool:
     """Sign one of the person's devices out; another person's session id changes nothing."""
     result = db.session.execute(
-        delete(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.user_id == user.id)
+        delete(DeviceSession).where(
+            DeviceSession.id == session_id, DeviceSession.user_id == user.id
+        )
     )
     db.session.commit()
     if result.rowcount:
@@ -255,7 +257,7 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
     if confirmation.strip().lower() != ERASE_PHRASE:
         errors["confirmation"] = f"Please type “{ERASE_PHRASE}” to confirm."
     if not _verify(user.password_hash, password):
-        errors["password"] = "That is not your password."
+        errors["password"] = "That is not your password."  # noqa: S105 (a message)
     if errors:
         raise ValidationError(errors)
     from webapp.encrypted_fields import forget_data_keys
