@@ -1,0 +1,135 @@
+"""Every route the app registers has a rule: who may use it, and what a stranger gets.
+
+Adding a route without adding it to RULES below makes these tests fail, on purpose.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.auth.models import DeviceSession, User
+from webapp.extensions import db
+from webapp.journal.models import Entry
+
+# endpoint -> "public" (anyone) or "person" (signed-in; objects scoped to their owner)
+RULES = {
+    "static": "public",
+    "auth.login": "public",
+    "auth.register": "public",
+    "auth.logout": "person",
+    "auth.account": "person",
+    "auth.change_password": "person",
+    "auth.revoke_session": "person",
+    "auth.delete_account": "person",
+    "journal.timeline": "person",
+    "journal.create": "person",
+    "journal.show": "person",
+    "journal.edit": "person",
+    "journal.update": "person",
+    "journal.delete": "person",
+    "journal.restore": "person",
+}
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def alices_objects(alice) -> dict[str, str]:
+    """One object of Alice's for every kind of id a route can take."""
+    alice.submit("/entries", {"body": "alice only"})
+    alice_id = db.session.scalar(select(User.id).where(User.email == "alice@example.org"))
+    return {
+        "entry_id": str(db.session.scalar(select(Entry.id).where(Entry.user_id == alice_id))),
+        "session_id": str(
+            db.session.scalar(select(DeviceSession.id).where(DeviceSession.user_id == alice_id))
+        ),
+    }
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def build(rule, values: dict[str, str]) -> str:
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{rule.endpoint}: no test object for {missing}; add one to alices_objects"
+    return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def row_counts() -> dict[str, int]:
+    db.session.expire_all()
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def test_every_route_has_a_rule(app):
+    unruled = sorted({rule.endpoint for rule, _ in routes(app)} - set(RULES))
+    assert unruled == [], f"routes without an access rule: {unruled}"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client):
+    values = {name: str(uuid.uuid4()) for name in ("entry_id", "session_id")}
+    values["filename"] = "css/tend.css"
+    for rule, method in routes(app):
+        if RULES.get(rule.endpoint) != "person":
+            continue
+        url = build(rule, values)
+        if method in STATE_CHANGING:
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+        else:
+            response = client.open(url, method=method)
+        if rule.rule.startswith("/api/"):
+            assert response.status_code == 401, (method, url)
+        else:
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.location.startswith("/login"), (method, url)
+
+
+def test_another_persons_objects_are_404_everywhere(app, alice, bob):
+    values = alices_objects(alice)
+    before = row_counts()
+    checked = 0
+    for rule, method in routes(app):
+        if RULES.get(rule.endpoint) != "person" or not rule.arguments:
+            continue
+        url = build(rule, values)
+        if method in STATE_CHANGING:
+            response = bob.submit(url, {"body": "bob was here", "confirmation": "x"})
+        else:
+            response = bob.open(url, method=method)
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert "alice only" not in response.get_data(as_text=True)
+        checked += 1
+    assert checked >= 6
+    assert row_counts() == before
+    assert alice.get("/").status_code == 200
+
+
+def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app, alice):
+    values = alices_objects(alice)
+    before = row_counts()
+    checked = 0
+    for rule, method in routes(app):
+        if method not in STATE_CHANGING or RULES.get(rule.endpoint) == "static":
+            continue
+        url = build(rule, values)
+        for headers, data in [({}, {}), ({"X-CSRFToken": "forged"}, {"csrf_token": "forged"})]:
+            response = alice.open(url, method=method, headers=headers, data=data)
+            assert response.status_code == 400, (method, url, response.status_code)
+        checked += 1
+    assert checked >= 10
+    assert row_counts() == before
+    assert alice.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_public_pages_do_not_need_an_account(client, method):
+    for url in ["/login", "/register"]:
+        data = {"csrf_token": client.csrf_token()} if method == "POST" else None
+        assert client.open(url, method=method, data=data).status_code in (200, 422)
