@@ -56,6 +56,16 @@ def data_key_for(session: Session, owner_id: uuid.UUID) -> bytes:
     return key
 
 
+def text_reader(session: Session, owner_id: uuid.UUID):
+    """A function decrypting one owner's stored text by field name, without loading models."""
+    key = data_key_for(session, owner_id)
+
+    def read(field_name: str, blob: bytes) -> str:
+        return decrypt_text(key, owner_id, field_name, bytes(blob))
+
+    return read
+
+
 def _owner_id(obj: Any) -> uuid.UUID | None:
     attribute = getattr(type(obj), "__encryption_owner__", "user_id")
     owner = getattr(obj, attribute, None)

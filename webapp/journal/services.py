@@ -13,6 +13,7 @@ from flask import abort
 from sqlalchemy import and_, or_, select
 
 from webapp.auth.models import User
+from webapp.encrypted_fields import text_reader
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.journal.models import BODY_MAX, MOODS, TITLE_MAX, Entry
@@ -180,16 +181,32 @@ def timeline_page(
     if not needle:
         entries = list(db.session.scalars(stmt.limit(per_page + 1)))
     else:
-        entries = []
-        result = db.session.scalars(stmt.execution_options(yield_per=200))
-        try:
-            for entry in result:
-                if needle in entry.body.casefold() or needle in (entry.title or "").casefold():
-                    entries.append(entry)
-                    if len(entries) > per_page:
-                        break
-        finally:
-            result.close()
+        entries = _search(user, stmt, needle, per_page + 1)
     more = len(entries) > per_page
     entries = entries[:per_page]
     return TimelinePage(entries, encode_cursor(entries[-1]) if more else None)
+
+
+def _search(user: User, stmt, needle: str, wanted: int) -> list[Entry]:
+    """Decrypt only titles and bodies, newest first, until ``wanted`` entries match."""
+    read = text_reader(db.session, user.id)
+    matches: list = []
+    rows = db.session.execute(
+        stmt.with_only_columns(Entry.id, Entry._title, Entry._body).execution_options(
+            yield_per=500
+        )
+    )
+    try:
+        for entry_id, title, body in rows:
+            if needle in read("body", body).casefold() or (
+                title is not None and needle in read("title", title).casefold()
+            ):
+                matches.append(entry_id)
+                if len(matches) >= wanted:
+                    break
+    finally:
+        rows.close()
+    if not matches:
+        return []
+    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(matches)))}
+    return [found[entry_id] for entry_id in matches]
