@@ -23,6 +23,9 @@ def test_journal_day_on_a_phone(phone, tmp_path):
     page.get_by_label("Password").fill("slow breath, long exhale")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")
+    assert page.get_by_role("heading", name="Welcome to Tend").is_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journal").click()
+    page.wait_for_url("**/journal")
     assert page.get_by_text("Your journal is waiting").is_visible()
 
     # Write: the entry appears at the top of the timeline without a page load.
@@ -93,6 +96,7 @@ def test_the_timeline_fits_a_360px_screen(browser, live_server, tmp_path):
     page.get_by_label("Password").fill("a narrow screen is fine")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")
+    page.goto("/journal")
     page.get_by_label("What is here for you today?").fill("x" * 300)
     page.get_by_role("button", name="Save entry").click()
     page.locator("li.entry").first.wait_for()

@@ -14,7 +14,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from webapp.auth import bp, services
 from webapp.errors import ValidationError
@@ -58,7 +64,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("journal.timeline")
+    return url_for("journeys.today")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -67,7 +73,7 @@ def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
     if current_user.is_authenticated:
-        return redirect(url_for("journal.timeline"))
+        return redirect(url_for("journeys.today"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -81,7 +87,7 @@ def register():
         else:
             _sign_in(user, remember=bool(request.form.get("remember")))
             flash("Welcome to Tend. This is your space.", "success")
-            return redirect(url_for("journal.timeline"))
+            return redirect(url_for("journeys.today"))
     status = 422 if errors else 200
     return render_template("auth/register.html", errors=errors, form=request.form), status
 

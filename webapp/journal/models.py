@@ -45,6 +45,13 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where in the integration arc it was written: which prompt, after which journey, in
+    # which phase. All optional: a free entry has none of them.
+    prompt_id: Mapped[str | None] = mapped_column(String(64))
+    journey_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("journeys.id", ondelete="SET NULL"), index=True
+    )
+    phase: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
 

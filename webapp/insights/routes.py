@@ -1,0 +1,54 @@
+"""Insights and export pages."""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask_login import current_user, login_required
+
+from webapp.insights import bp, services
+from webapp.journal.models import MOODS
+from webapp.types import utcnow
+
+
+@bp.get("/insights")
+@login_required
+def insights():
+    return render_template(
+        "insights/insights.html",
+        mood=services.mood_chart(current_user),
+        practice=services.practice_chart(current_user),
+        arcs=services.entries_by_journey_and_phase(current_user),
+        moods=MOODS,
+    )
+
+
+@bp.get("/export")
+@login_required
+def export():
+    return render_template("insights/export.html")
+
+
+def _download(body: bytes, mimetype: str, name: str) -> Response:
+    stamp = utcnow().strftime("%Y-%m-%d")
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/export/tend.json")
+@login_required
+def export_json():
+    response = _download(services.export_json(current_user), "application/json", "tend")
+    stamp = utcnow().strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="tend-{stamp}.json"'
+    return response
+
+
+@bp.get("/export/tend-markdown.zip")
+@login_required
+def export_markdown():
+    response = _download(services.export_markdown_zip(current_user), "application/zip", "tend")
+    stamp = utcnow().strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="tend-markdown-{stamp}.zip"'
+    return response
