@@ -254,8 +254,13 @@ def update_journey(journey: Journey, fields: JourneyInput) -> Journey:
 
 def delete_journey(journey: Journey) -> None:
     """Remove a journey; its entries stay in the journal, no longer tied to it."""
+    # Done here rather than left to ON DELETE SET NULL, which SQLite doesn't apply by default.
     for entry in db.session.scalars(select(Entry).where(Entry.journey_id == journey.id)):
         entry.journey_id = None
+    for intention in db.session.scalars(
+        select(Intention).where(Intention.journey_id == journey.id)
+    ):
+        intention.journey_id = None
     db.session.delete(journey)
     db.session.commit()
 

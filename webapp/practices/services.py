@@ -117,6 +117,8 @@ def reschedule(chosen: ChosenPractice, schedule: Schedule) -> ChosenPractice:
 
 
 def remove_practice(chosen: ChosenPractice) -> None:
+    """Take a practice off the list, with its history (SQLite doesn't cascade by itself)."""
+    db.session.execute(delete(PracticeLog).where(PracticeLog.chosen_practice_id == chosen.id))
     db.session.delete(chosen)
     db.session.commit()
 
