@@ -105,7 +105,11 @@ def test_answering_the_prompt_saves_an_entry_remembering_prompt_journey_and_phas
     assert (entry.prompt_id, entry.journey_id, entry.phase) == ("core-see", journey.id, "meaning")
     # The arc page and the timeline both show it.
     assert "A door, half open." in alice.get(f"/journeys/{journey.id}").get_data(as_text=True)
-    assert "A door, half open." in alice.get("/journal").get_data(as_text=True)
+    timeline = alice.get("/journal").get_data(as_text=True)
+    assert "A door, half open." in timeline
+    assert '<p class="entry-prompt">What did I see?</p>' in timeline
+    assert '<span class="entry-phase">Meaning-making</span>' in timeline
+    assert f'href="/intentions?entry={entry.id}"' in timeline
 
 
 def test_an_empty_answer_keeps_the_prompt_and_saves_nothing(alice):

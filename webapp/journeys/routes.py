@@ -109,9 +109,10 @@ def new_journey():
             else:
                 flash("Your journey is logged. A new arc begins, gently.", "success")
             return redirect(url_for("journeys.today"))
+    form = request.form if request.method == "POST" else {"date": now_local("%Y-%m-%d")}
     return render_template(
         "journeys/new.html",
-        form=request.form,
+        form=form,
         errors=errors,
         journey=None,
         preparing=request.args.get("preparing") == "1" or request.form.get("preparing") == "1",
@@ -285,3 +286,8 @@ def prompt_text(prompt_id: str | None) -> str | None:
 @bp.app_template_global()
 def now_local(fmt: str = "%-d %B %Y") -> str:
     return local_time(utcnow(), fmt)
+
+
+@bp.app_template_global()
+def phase_name(phase: str | None) -> str | None:
+    return PHASES[phase].name if phase in PHASES else None
