@@ -13,16 +13,24 @@ from webapp.practices.models import ChosenPractice, PracticeLog
 
 
 def test_bob_cannot_see_or_touch_alices_things(alice, bob):
-    journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=2),
-                          "alice's private intention")
-    alice.submit("/practices", {"practice": "breathwork", "days": ["0", "1", "2", "3", "4", "5", "6"]})
+    journey = log_journey(
+        person("alice@example.org"),
+        datetime.now(UTC) - timedelta(days=2),
+        "alice's private intention",
+    )
+    alice.submit(
+        "/practices", {"practice": "breathwork", "days": ["0", "1", "2", "3", "4", "5", "6"]}
+    )
     chosen = db.session.scalar(select(ChosenPractice))
     alice.submit("/intentions", {"text": "alice's intention", "journey_id": str(journey.id)})
     intention = db.session.scalar(select(Intention))
 
     gets = [
-        f"/journeys/{journey.id}", f"/journeys/{journey.id}/edit", f"/journeys/{journey.id}/brief",
-        f"/practices/{chosen.id}", f"/practices/{chosen.id}/schedule",
+        f"/journeys/{journey.id}",
+        f"/journeys/{journey.id}/edit",
+        f"/journeys/{journey.id}/brief",
+        f"/practices/{chosen.id}",
+        f"/practices/{chosen.id}/schedule",
     ]
     posts = [
         (f"/journeys/{journey.id}/edit", {"date": "2026-01-01", "intention": "bob"}),
@@ -42,8 +50,15 @@ def test_bob_cannot_see_or_touch_alices_things(alice, bob):
         assert bob.submit(url, data, htmx=True).status_code == 404, url
 
     # Bob's own pages and exports show nothing of Alice's.
-    for url in ["/", "/journeys", "/practices", "/intentions", "/insights", "/export/tend.json",
-                "/support/safety-plan"]:
+    for url in [
+        "/",
+        "/journeys",
+        "/practices",
+        "/intentions",
+        "/insights",
+        "/export/tend.json",
+        "/support/safety-plan",
+    ]:
         assert "alice" not in bob.get(url).get_data(as_text=True), url
 
     db.session.expire_all()

@@ -123,3 +123,49 @@ def test_an_integration_day_on_a_phone(phone, tmp_path):
     assert db.session.scalar(select(PracticeLog)).note == "Three long exhales at the window."
     for name in ["1-log-journey", "2-today", "4-today-ticked", "5-brief", "7-support"]:
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, a.button, .sections a, .mood-option span, summary, select, '
+    + 'input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea')]
+  .filter(el => el.offsetParent !== null)
+  .filter(el => el.getBoundingClientRect().height < 44)
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_integration_pages_fit_a_360px_screen_with_comfortable_targets(
+    browser, live_server, tmp_path
+):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/register")
+    page.get_by_label("Email").fill("narrow-arc@example.org")
+    page.get_by_label("Password").fill("a narrow screen is fine")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/")
+    page.goto("/journeys/new")
+    page.get_by_label("Intention").fill("A long intention " * 20)
+    page.get_by_role("button", name="Log journey").click()
+    page.wait_for_url("**/")
+    page.goto("/practices/choose/sit-spot")
+    page.get_by_role("button", name="Add to my practices").click()
+    page.wait_for_url("**/practices")
+    for path in [
+        "/",
+        "/practices",
+        "/journeys",
+        "/intentions",
+        "/settings",
+        "/support",
+        "/support/safety-plan",
+        "/insights",
+        "/more",
+        "/journeys/prepare",
+    ]:
+        page.goto(path)
+        no_horizontal_overflow(page)
+        assert page.evaluate(SMALL_TARGETS) == [], path
+        assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") >= 16
+    page.goto("/")
+    page.screenshot(path=str(tmp_path / "today-360.png"), full_page=True)
+    context.close()

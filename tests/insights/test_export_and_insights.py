@@ -20,8 +20,9 @@ EVERY_DAY = ["0", "1", "2", "3", "4", "5", "6"]
 
 
 def fill_alices_journal(alice):
-    journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=2),
-                          "Soften toward myself")
+    journey = log_journey(
+        person("alice@example.org"), datetime.now(UTC) - timedelta(days=2), "Soften toward myself"
+    )
     alice.submit("/today/write", {"body": "Warmth in my chest", "prompt_id": "core-feel"})
     alice.submit("/entries", {"body": "A blue door", "title": "Image", "mood": "4"})
     alice.submit("/entries", {"body": "Second thoughts", "mood": "2"})
@@ -47,8 +48,9 @@ def test_the_json_export_contains_every_entry_and_everything_else(alice, bob):
     data = json.loads(response.get_data())
 
     db.session.expire_all()
-    stored = list(db.session.scalars(
-        select(Entry).where(Entry.user_id == person("alice@example.org").id)))
+    stored = list(
+        db.session.scalars(select(Entry).where(Entry.user_id == person("alice@example.org").id))
+    )
     exported = {e["id"]: e for e in data["entries"]}
     assert set(exported) == {str(e.id) for e in stored} and len(exported) == 4
     for entry in stored:

@@ -19,15 +19,25 @@ def intentions() -> list[Intention]:
 
 def test_an_intention_from_a_journey_moves_through_its_statuses(alice):
     journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=3))
-    response = alice.submit("/intentions", {"text": "Rest when tired", "journey_id": str(journey.id),
-                                            "back": "journey"})
+    response = alice.submit(
+        "/intentions", {"text": "Rest when tired", "journey_id": str(journey.id), "back": "journey"}
+    )
     assert response.location == f"/journeys/{journey.id}"
     (intention,) = intentions()
     assert (intention.text, intention.status, intention.journey_id) == (
-        "Rest when tired", "active", journey.id)
+        "Rest when tired",
+        "active",
+        journey.id,
+    )
 
-    swapped = alice.submit(f"/intentions/{intention.id}/status", {"status": "integrated"}, htmx=True)
-    assert swapped.get_data(as_text=True).lstrip().startswith("<li class=\"intention status-integrated\"")
+    swapped = alice.submit(
+        f"/intentions/{intention.id}/status", {"status": "integrated"}, htmx=True
+    )
+    assert (
+        swapped.get_data(as_text=True)
+        .lstrip()
+        .startswith('<li class="intention status-integrated"')
+    )
     alice.submit(f"/intentions/{intention.id}/status", {"status": "let_go"})
     assert intentions()[0].status == "let_go"
     page = alice.get("/intentions").get_data(as_text=True)
@@ -67,24 +77,40 @@ def test_an_unknown_status_changes_nothing(alice):
 def test_settings_save_timezone_windows_phase_and_therapist(alice):
     page = alice.get("/settings").get_data(as_text=True)
     assert 'value="Europe/Berlin"' in page and 'value="3"' in page and 'value="14"' in page
-    response = alice.submit("/settings", {
-        "timezone": "America/Chicago", "reflection_days": "5", "meaning_days": "21",
-        "phase_override": "meaning", "therapist_contact": "Dr. Rivera, 555-0100",
-    })
+    response = alice.submit(
+        "/settings",
+        {
+            "timezone": "America/Chicago",
+            "reflection_days": "5",
+            "meaning_days": "21",
+            "phase_override": "meaning",
+            "therapist_contact": "Dr. Rivera, 555-0100",
+        },
+    )
     assert response.status_code == 302
     user = person("alice@example.org")
     settings = db.session.get(IntegrationSettings, user.id)
     assert user.timezone == "America/Chicago"
-    assert (settings.reflection_days, settings.meaning_days, settings.phase_override) == (5, 21, "meaning")
+    assert (settings.reflection_days, settings.meaning_days, settings.phase_override) == (
+        5,
+        21,
+        "meaning",
+    )
     assert "Dr. Rivera, 555-0100" in alice.get("/support").get_data(as_text=True)
     assert "Meaning-making" in alice.get("/").get_data(as_text=True)
 
 
 def test_bad_settings_are_explained_per_field_and_nothing_changes(alice):
-    response = alice.submit("/settings", {
-        "timezone": "Mars/Olympus", "reflection_days": "10", "meaning_days": "4",
-        "phase_override": "ecstasy", "therapist_contact": "kept text",
-    })
+    response = alice.submit(
+        "/settings",
+        {
+            "timezone": "Mars/Olympus",
+            "reflection_days": "10",
+            "meaning_days": "4",
+            "phase_override": "ecstasy",
+            "therapist_contact": "kept text",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="timezone-error">Please choose a timezone' in html
@@ -97,8 +123,9 @@ def test_bad_settings_are_explained_per_field_and_nothing_changes(alice):
 
 
 def test_non_numbers_for_windows_are_refused(alice):
-    response = alice.submit("/settings", {"timezone": "UTC", "reflection_days": "three",
-                                          "meaning_days": "-1"})
+    response = alice.submit(
+        "/settings", {"timezone": "UTC", "reflection_days": "three", "meaning_days": "-1"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "between 1 and 60 days" in html and "between day 2 and day 365" in html

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.arc import log_journey, person
 from webapp.journeys import services
@@ -21,8 +23,14 @@ def at(zone: str, *args) -> datetime:
 
 @pytest.mark.parametrize(
     ("day", "phase"),
-    [(0, "reflection"), (2, "reflection"), (3, "meaning"), (13, "meaning"), (14, "embodiment"),
-     (200, "embodiment")],
+    [
+        (0, "reflection"),
+        (2, "reflection"),
+        (3, "meaning"),
+        (13, "meaning"),
+        (14, "embodiment"),
+        (200, "embodiment"),
+    ],
 )
 def test_default_windows(day, phase):
     assert phase_for_day(day, 3, 14) == phase
@@ -86,14 +94,10 @@ def test_windows_from_settings_and_a_phase_set_by_hand(alice):
     day_five = start + timedelta(days=5)
     assert services.position_at(user, day_five).phase == "meaning"
 
-    services.save_settings(
-        user, services.SettingsInput("Europe/Berlin", 7, 21, None, None)
-    )
+    services.save_settings(user, services.SettingsInput("Europe/Berlin", 7, 21, None, None))
     assert services.position_at(user, day_five).phase == "reflection"
 
-    services.save_settings(
-        user, services.SettingsInput("Europe/Berlin", 7, 21, "embodiment", None)
-    )
+    services.save_settings(user, services.SettingsInput("Europe/Berlin", 7, 21, "embodiment", None))
     position = services.position_at(user, day_five)
     assert (position.phase, position.phase_is_manual, position.day) == ("embodiment", True, 5)
 
@@ -111,3 +115,37 @@ def test_a_new_journey_starts_a_new_arc_and_clears_a_manual_phase(alice):
 def test_no_journey_yet_means_no_day_and_no_phase(alice):
     position = services.position_at(person("alice@example.org"))
     assert (position.journey, position.day, position.phase) == (None, None, None)
+
+
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "America/St_Johns",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
+    gaps=st.lists(
+        st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)), min_size=1, max_size=12
+    ),
+)
+def test_day_numbers_match_the_local_calendar_and_phases_never_go_backwards(zone, start, gaps):
+    tz = ZoneInfo(zone)
+    start = start.replace(tzinfo=UTC)
+    moment, previous_day, order = start, 0, ["reflection", "meaning", "embodiment"]
+    previous_phase = "reflection"
+    for gap in gaps:
+        moment += gap
+        day = days_since(start, moment, tz)
+        assert day == (moment.astimezone(tz).date() - start.astimezone(tz).date()).days
+        assert day >= previous_day
+        phase = phase_for_day(day, 3, 14)
+        assert order.index(phase) >= order.index(previous_phase)
+        previous_day, previous_phase = day, phase

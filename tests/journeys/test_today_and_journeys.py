@@ -38,12 +38,14 @@ def test_home_is_today_and_sign_in_lands_there(client, alice):
 
 def test_logging_a_journey_shows_day_and_phase_on_today(alice):
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
-    response = alice.submit("/journeys/new", {**local_form(two_days_ago),
-                                              "intention": "To listen to my body."})
+    response = alice.submit(
+        "/journeys/new", {**local_form(two_days_ago), "intention": "To listen to my body."}
+    )
     assert response.status_code == 302 and response.location == "/"
     page = alice.get("/").get_data(as_text=True)
-    assert re.search(r"Day 2 after your journey\s*<span class=\"phase-name\"> · Immediate reflection",
-                     page)
+    assert re.search(
+        r"Day 2 after your journey\s*<span class=\"phase-name\"> · Immediate reflection", page
+    )
     (journey,) = db.session.scalars(select(Journey))
     assert journey.intention == "To listen to my body."
     assert journey.started_at.tzinfo is not None
@@ -87,8 +89,9 @@ def test_a_planned_journey_shows_as_upcoming_with_preparing(alice):
 def test_another_prompt_swaps_only_the_prompt_card(alice):
     first = alice.get("/").get_data(as_text=True)
     first_id = re.search(r'name="prompt_id" value="([^"]+)"', first).group(1)
-    response = alice.get(f"/?after={first_id}",
-                         headers={"HX-Request": "true", "HX-Target": "today-prompt"})
+    response = alice.get(
+        f"/?after={first_id}", headers={"HX-Request": "true", "HX-Target": "today-prompt"}
+    )
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="today-prompt"') and "<html" not in html
     second_id = re.search(r'name="prompt_id" value="([^"]+)"', html).group(1)
@@ -97,8 +100,9 @@ def test_another_prompt_swaps_only_the_prompt_card(alice):
 
 def test_answering_the_prompt_saves_an_entry_remembering_prompt_journey_and_phase(alice):
     journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=4))
-    response = alice.submit("/today/write", {"body": "A door, half open.", "prompt_id": "core-see"},
-                            htmx=True)
+    response = alice.submit(
+        "/today/write", {"body": "A door, half open.", "prompt_id": "core-see"}, htmx=True
+    )
     assert response.status_code == 200
     assert "Saved to your journal" in response.get_data(as_text=True)
     (entry,) = all_entries()
@@ -178,7 +182,7 @@ def test_earlier_arcs_stay_browsable_and_the_brief_gathers_the_arc(alice):
     assert "Immediate reflection" in brief and "Fresh and tender" in brief
     assert "What did I feel?" in brief and "Walk at dawn" in brief
     assert "Late embodiment note" not in brief  # belongs to the earlier arc
-    assert 'data-print' in brief and "style=" not in brief
+    assert "data-print" in brief and "style=" not in brief
 
     old_brief = alice.get(f"/journeys/{first.id}/brief").get_data(as_text=True)
     assert "Late embodiment note" in old_brief and "Fresh and tender" not in old_brief
@@ -187,8 +191,10 @@ def test_earlier_arcs_stay_browsable_and_the_brief_gathers_the_arc(alice):
 def test_editing_and_removing_a_journey_keeps_its_entries(alice):
     journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=2))
     alice.submit("/today/write", {"body": "kept", "prompt_id": "core-feel"})
-    response = alice.submit(f"/journeys/{journey.id}/edit",
-                            {"date": "2026-01-05", "time": "09:00", "intention": "changed"})
+    response = alice.submit(
+        f"/journeys/{journey.id}/edit",
+        {"date": "2026-01-05", "time": "09:00", "intention": "changed"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Journey, journey.id).intention == "changed"

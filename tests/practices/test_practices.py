@@ -25,8 +25,12 @@ def count(model) -> int:
 def test_the_catalogue_covers_every_group_with_a_how_to():
     assert set(PRACTICE_GROUPS) == {p.group for p in PRACTICES}
     assert [name for _key, name, _items in practices_by_group()] == [
-        "Therapeutic support", "Journaling and voice memos", "Body-based practices",
-        "Creative expression", "Community and connection", "Nature time",
+        "Therapeutic support",
+        "Journaling and voice memos",
+        "Body-based practices",
+        "Creative expression",
+        "Community and connection",
+        "Nature time",
         "Rituals and symbolic acts",
     ]
     for practice in PRACTICES:
@@ -57,14 +61,16 @@ def test_invalid_schedules_are_explained(data, field, message):
 
 
 def test_choosing_a_practice_and_ticking_it_off_on_today(alice):
-    response = alice.submit("/practices", {"practice": "nature-walk", "days": EVERY_DAY,
-                                           "time": "17:00"})
+    response = alice.submit(
+        "/practices", {"practice": "nature-walk", "days": EVERY_DAY, "time": "17:00"}
+    )
     assert response.status_code == 302
     today = alice.get("/").get_data(as_text=True)
     assert "Slow walk outside" in today and "Not yet this week" in today
     chosen = db.session.scalar(select(ChosenPractice))
-    ticked = alice.submit(f"/practices/{chosen.id}/done", {"note": "Saw a heron.", "back": "today"},
-                          htmx=True)
+    ticked = alice.submit(
+        f"/practices/{chosen.id}/done", {"note": "Saw a heron.", "back": "today"}, htmx=True
+    )
     html = ticked.get_data(as_text=True)
     assert html.lstrip().startswith(f'<li class="tick is-done" id="tick-{chosen.id}"')
     assert "Done today" in html and "Once this week" in html
@@ -137,8 +143,9 @@ def test_schedules_follow_the_local_weekday(client):
 def test_a_late_evening_log_counts_for_that_local_day_and_week(client):
     register(client, "la@example.org", timezone="America/Los_Angeles")
     user = person("la@example.org")
-    chosen = services.choose_practice(user, "evening-review",
-                                      services.parse_schedule({"days": EVERY_DAY}))
+    chosen = services.choose_practice(
+        user, "evening-review", services.parse_schedule({"days": EVERY_DAY})
+    )
     # Sunday 23:30 in Los Angeles is Monday 06:30 UTC: it belongs to Sunday's week.
     sunday_late = datetime(2026, 6, 8, 6, 30, tzinfo=UTC)
     log = services.log_done(user, chosen, None, sunday_late)
@@ -169,4 +176,6 @@ def test_removing_a_practice(alice):
     alice.submit(f"/practices/{chosen.id}/done")
     alice.submit(f"/practices/{chosen.id}/remove")
     assert count(ChosenPractice) == 0 and count(PracticeLog) == 0
-    assert "A small altar is no longer on your list." in alice.get("/practices").get_data(as_text=True)
+    assert "A small altar is no longer on your list." in alice.get("/practices").get_data(
+        as_text=True
+    )

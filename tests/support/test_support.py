@@ -14,8 +14,14 @@ from webapp.support.models import SafetyPlan
 
 
 def test_support_is_linked_from_every_page_even_signed_out(client, alice):
-    for browser, url in [(client, "/login"), (client, "/register"), (alice, "/"),
-                         (alice, "/journal"), (alice, "/practices"), (alice, "/settings")]:
+    for browser, url in [
+        (client, "/login"),
+        (client, "/register"),
+        (alice, "/"),
+        (alice, "/journal"),
+        (alice, "/practices"),
+        (alice, "/settings"),
+    ]:
         html = browser.get(url).get_data(as_text=True)
         assert 'class="support-link" href="/support"' in html, url
 
@@ -31,10 +37,20 @@ def test_default_resources_and_the_note_that_nobody_monitors(client):
 
 def test_a_host_replaces_the_resources_with_a_json_file(schema, tmp_path):
     path = tmp_path / "support.json"
-    path.write_text(json.dumps({"resources": [
-        {"name": "Samaritans", "description": "Any time, day or night.",
-         "contact": "Call 116 123", "href": "tel:116123"},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {
+                        "name": "Samaritans",
+                        "description": "Any time, day or night.",
+                        "contact": "Call 116 123",
+                        "href": "tel:116123",
+                    },
+                ]
+            }
+        )
+    )
     local = make_app(schema, SUPPORT_FILE=str(path))
     html = local.test_client().get("/support").get_data(as_text=True)
     assert "Samaritans" in html and 'href="tel:116123"' in html
@@ -43,8 +59,10 @@ def test_a_host_replaces_the_resources_with_a_json_file(schema, tmp_path):
 
 def test_a_host_can_use_toml_through_the_environment(schema, tmp_path, monkeypatch):
     path = tmp_path / "support.toml"
-    path.write_text('[[resources]]\nname = "Telefonseelsorge"\ncontact = "0800 111 0 111"\n'
-                    'href = "tel:08001110111"\n')
+    path.write_text(
+        '[[resources]]\nname = "Telefonseelsorge"\ncontact = "0800 111 0 111"\n'
+        'href = "tel:08001110111"\n'
+    )
     monkeypatch.setenv("TEND_SUPPORT_FILE", str(path))
     from webapp import create_app
 
@@ -56,8 +74,12 @@ def test_a_host_can_use_toml_through_the_environment(schema, tmp_path, monkeypat
 
 @pytest.mark.parametrize(
     "content",
-    ["not json", json.dumps({"resources": []}), json.dumps({"resources": [{"name": "x"}]}),
-     json.dumps({"resources": [{"name": "x", "contact": "y", "href": "javascript:alert(1)"}]})],
+    [
+        "not json",
+        json.dumps({"resources": []}),
+        json.dumps({"resources": [{"name": "x"}]}),
+        json.dumps({"resources": [{"name": "x", "contact": "y", "href": "javascript:alert(1)"}]}),
+    ],
 )
 def test_a_broken_support_file_stops_start_up_with_a_clear_reason(tmp_path, content):
     path = tmp_path / "support.json"
@@ -68,12 +90,15 @@ def test_a_broken_support_file_stops_start_up_with_a_clear_reason(tmp_path, cont
 
 def test_safety_plan_edit_and_print(alice):
     assert alice.get("/support/safety-plan").status_code == 200
-    response = alice.submit("/support/safety-plan", {
-        "warning_signs": "Not sleeping, pulling away from friends",
-        "what_helps": "Cold water on my face; the walk by the canal",
-        "people_places": "Sam (555-0101), the library",
-        "professionals": "Dr. Rivera 555-0100",
-    })
+    response = alice.submit(
+        "/support/safety-plan",
+        {
+            "warning_signs": "Not sleeping, pulling away from friends",
+            "what_helps": "Cold water on my face; the walk by the canal",
+            "people_places": "Sam (555-0101), the library",
+            "professionals": "Dr. Rivera 555-0100",
+        },
+    )
     assert response.status_code == 302
     plan = db.session.scalar(select(SafetyPlan))
     assert plan.what_helps == "Cold water on my face; the walk by the canal"
@@ -83,8 +108,9 @@ def test_safety_plan_edit_and_print(alice):
 
 
 def test_an_oversized_safety_plan_field_keeps_the_text_and_saves_nothing(alice):
-    response = alice.submit("/support/safety-plan", {"warning_signs": "w" * 6000,
-                                                     "what_helps": "breathing"})
+    response = alice.submit(
+        "/support/safety-plan", {"warning_signs": "w" * 6000, "what_helps": "breathing"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="warning_signs-error">“Warning signs” can be up to 5,000 characters.' in html
