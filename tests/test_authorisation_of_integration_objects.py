@@ -29,6 +29,7 @@ def test_bob_cannot_see_or_touch_alices_things(alice, bob):
         f"/journeys/{journey.id}",
         f"/journeys/{journey.id}/edit",
         f"/journeys/{journey.id}/brief",
+        f"/journeys/{journey.id}/delete",
         f"/practices/{chosen.id}",
         f"/practices/{chosen.id}/schedule",
     ]

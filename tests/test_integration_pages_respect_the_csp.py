@@ -28,6 +28,7 @@ def test_no_inline_style_or_script_on_any_new_page(alice):
         f"/journeys/{journey.id}",
         f"/journeys/{journey.id}/edit",
         f"/journeys/{journey.id}/brief",
+        f"/journeys/{journey.id}/delete",
         "/intentions",
         "/settings",
         "/more",

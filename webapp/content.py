@@ -133,7 +133,7 @@ PHASE_PROMPTS: list[Prompt] = [
         "reflection",
     ),
     Prompt(
-        "reflect-gratitude",
+        "reflect-keep",
         "Is there something from the journey you want to keep safe?",
         "A moment, a feeling, a sense of space. Write it here so it is not lost.",
         "reflection",

@@ -24,3 +24,11 @@ if (field && useDevice) {
     });
   }
 }
+
+// When Today's prompt card is swapped, move focus to the new card so the change is heard.
+document.body.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target?.id !== "today-prompt") return;
+  const card = document.getElementById("today-prompt");
+  const heading = document.getElementById("prompt-text") || card;
+  heading?.focus();
+});

@@ -169,3 +169,20 @@ def test_integration_pages_fit_a_360px_screen_with_comfortable_targets(
     page.goto("/")
     page.screenshot(path=str(tmp_path / "today-360.png"), full_page=True)
     context.close()
+
+
+def test_another_prompt_moves_focus_to_the_new_prompt(phone):
+    page = phone
+    page.goto("/register")
+    page.get_by_label("Email").fill("focus@example.org")
+    page.get_by_label("Password").fill("slow breath, long exhale")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/")
+    before = page.locator("#prompt-text").inner_text()
+    page.get_by_role("link", name="Another prompt").click()
+    expect(page.locator("#prompt-text")).not_to_have_text(before)
+    expect(page.locator("#prompt-text")).to_be_focused()
+    page.get_by_label("Your answer").fill("Quiet.")
+    page.get_by_role("button", name="Save to journal").click()
+    expect(page.locator("#prompt-saved-heading")).to_be_visible()
+    expect(page.locator("#today-prompt")).to_be_focused()

@@ -198,6 +198,9 @@ def test_editing_and_removing_a_journey_keeps_its_entries(alice):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Journey, journey.id).intention == "changed"
+    confirm = alice.get(f"/journeys/{journey.id}/delete").get_data(as_text=True)
+    assert "Every entry you wrote stays in your journal" in confirm
+    assert journey_count() == 1  # asking removes nothing
     alice.submit(f"/journeys/{journey.id}/delete")
     assert journey_count() == 0
     (entry,) = all_entries()

@@ -6,7 +6,6 @@ from flask import Response, render_template
 from flask_login import current_user, login_required
 
 from webapp.insights import bp, services
-from webapp.journal.models import MOODS
 from webapp.types import utcnow
 
 
@@ -18,7 +17,6 @@ def insights():
         mood=services.mood_chart(current_user),
         practice=services.practice_chart(current_user),
         arcs=services.entries_by_journey_and_phase(current_user),
-        moods=MOODS,
     )
 
 
@@ -28,10 +26,11 @@ def export():
     return render_template("insights/export.html")
 
 
-def _download(body: bytes, mimetype: str, name: str) -> Response:
-    stamp = utcnow().strftime("%Y-%m-%d")
+def _download(body: bytes, mimetype: str, stem: str, suffix: str) -> Response:
+    """An attachment named with today's date, never kept by any cache."""
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}"'
+    filename = f"{stem}-{utcnow().strftime('%Y-%m-%d')}.{suffix}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -39,16 +38,12 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 @bp.get("/export/tend.json")
 @login_required
 def export_json():
-    response = _download(services.export_json(current_user), "application/json", "tend")
-    stamp = utcnow().strftime("%Y-%m-%d")
-    response.headers["Content-Disposition"] = f'attachment; filename="tend-{stamp}.json"'
-    return response
+    return _download(services.export_json(current_user), "application/json", "tend", "json")
 
 
 @bp.get("/export/tend-markdown.zip")
 @login_required
 def export_markdown():
-    response = _download(services.export_markdown_zip(current_user), "application/zip", "tend")
-    stamp = utcnow().strftime("%Y-%m-%d")
-    response.headers["Content-Disposition"] = f'attachment; filename="tend-markdown-{stamp}.zip"'
-    return response
+    return _download(
+        services.export_markdown_zip(current_user), "application/zip", "tend-markdown", "zip"
+    )

@@ -171,10 +171,14 @@ def edit_journey(journey_id: uuid.UUID):
     ), (422 if errors else 200)
 
 
-@bp.post("/journeys/<uuid:journey_id>/delete")
+@bp.route("/journeys/<uuid:journey_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_journey(journey_id: uuid.UUID):
-    services.delete_journey(services.get_journey_or_404(current_user, journey_id))
+    """Ask first (a plain page, no script needed), then remove; entries stay in the journal."""
+    journey = services.get_journey_or_404(current_user, journey_id)
+    if request.method == "GET":
+        return render_template("journeys/delete.html", journey=journey)
+    services.delete_journey(journey)
     flash("The journey was removed. Its entries are still in your journal.", "info")
     return redirect(url_for("journeys.journeys"))
 
