@@ -109,6 +109,9 @@ def test_an_integration_day_on_a_phone(phone, tmp_path):
     expect(page.locator("svg.chart")).to_have_count(1)  # practices; no moods were given
     no_horizontal_overflow(page)
     page.screenshot(path=str(tmp_path / "8-insights.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(tmp_path / "9-insights-dark.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
 
     # Support is one tap away.
     page.get_by_role("link", name="Support").click()
