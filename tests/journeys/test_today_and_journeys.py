@@ -48,6 +48,8 @@ def test_logging_a_journey_shows_day_and_phase_on_today(alice):
     )
     (journey,) = db.session.scalars(select(Journey))
     assert journey.intention == "To listen to my body."
+    assert "Your intention:</span> To listen to my body." in page
+    assert f'href="/journeys/{journey.id}"' in page
     assert journey.started_at.tzinfo is not None
 
 
