@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.arc import log_journey, person
 from webapp.content import ALL_PROMPTS, CORE_QUESTIONS, PHASE_PROMPTS, PHASES, prompts_for_phase
+from webapp.errors import ValidationError
 from webapp.journal import services as journal
+from webapp.journal.models import Entry
 from webapp.journeys import services
 
 
@@ -79,3 +83,25 @@ def test_another_prompt_walks_through_every_fresh_prompt_without_repeating(alice
 def test_without_a_journey_only_the_core_questions_are_offered(alice):
     user = person("alice@example.org")
     assert services.todays_prompt(user, None) in CORE_QUESTIONS
+
+
+def test_the_context_function_takes_ids_as_text_or_uuid_and_checks_ownership(alice, bob):
+    """The one place prompt, journey and phase are set; offline sync reuses it."""
+    user = person("alice@example.org")
+    journey = log_journey(user, datetime.now(UTC) - timedelta(days=15))
+    for given in (journey.id, str(journey.id)):
+        fields = journal.parse_entry_input(
+            {"body": "x", "prompt": "embody-ritual", "journey_id": given}
+        )
+        entry = journal.create_entry(user, fields)
+        assert (entry.prompt_id, entry.journey_id, entry.phase) == (
+            "embody-ritual",
+            journey.id,
+            "embodiment",
+        )
+    bobs = log_journey(person("bob@example.org"), datetime.now(UTC))
+    entry = Entry(user_id=user.id, body="y")
+    with pytest.raises(ValidationError) as caught:
+        services.set_entry_context(user, entry, prompt_id="core-feel", journey_id=bobs.id)
+    assert set(caught.value.errors) == {"journey_id"}
+    assert entry.prompt_id is None and entry.journey_id is None  # nothing half-set

@@ -17,7 +17,16 @@ from webapp.content import ALL_PROMPTS, PHASES, PRACTICES_BY_ID
 from webapp.extensions import db
 from webapp.journal.models import MOODS, Entry
 from webapp.journeys.models import Intention, Journey
-from webapp.journeys.services import get_settings, list_journeys, local_date, zone_of
+from webapp.journeys.services import (
+    days_since,
+    entries_by_phase,
+    get_settings,
+    list_intentions,
+    list_journeys,
+    local_date,
+    next_journey_after,
+    zone_of,
+)
 from webapp.practices.models import WEEKDAY_NAMES, ChosenPractice, PracticeLog
 from webapp.practices.services import weekly_counts
 from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
@@ -393,13 +402,6 @@ def integration_brief(
     user: User, journey: Journey, moment: datetime | None = None
 ) -> IntegrationBrief:
     """What to bring to an integration session: the arc from this journey to the next."""
-    from webapp.journeys.services import (
-        days_since,
-        entries_by_phase,
-        list_intentions,
-        next_journey_after,
-    )
-
     moment = moment or utcnow()
     following = next_journey_after(user, journey.started_at)
     end = following.started_at if following else None

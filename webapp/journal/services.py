@@ -80,7 +80,7 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
     journey_id = data.get("journey_id")
     if journey_id is None or journey_id == "":
         journey_id = None
-    else:
+    elif not isinstance(journey_id, uuid.UUID):
         try:
             journey_id = uuid.UUID(str(journey_id).strip()) if isinstance(journey_id, str) else None
         except ValueError:
@@ -97,6 +97,7 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
 
 def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = None) -> Entry:
     """Save a new entry, tied to its prompt, journey and phase; ValidationError saves nothing."""
+    # Imported here because the journeys package builds on the journal's models.
     from webapp.journeys.services import set_entry_context
 
     now = utcnow()
