@@ -32,6 +32,7 @@ def test_bob_cannot_see_or_touch_alices_things(alice, bob):
         f"/journeys/{journey.id}/delete",
         f"/practices/{chosen.id}",
         f"/practices/{chosen.id}/schedule",
+        f"/intentions/{intention.id}/edit",
     ]
     posts = [
         (f"/journeys/{journey.id}/edit", {"date": "2026-01-01", "intention": "bob"}),
@@ -41,6 +42,7 @@ def test_bob_cannot_see_or_touch_alices_things(alice, bob):
         (f"/practices/{chosen.id}/undo", {}),
         (f"/practices/{chosen.id}/remove", {}),
         (f"/intentions/{intention.id}/status", {"status": "let_go"}),
+        (f"/intentions/{intention.id}/edit", {"text": "bob"}),
     ]
     for url in gets:
         response = bob.get(url)
@@ -68,6 +70,7 @@ def test_bob_cannot_see_or_touch_alices_things(alice, bob):
     assert db.session.get(ChosenPractice, chosen.id).weekdays == 0b1111111
     assert db.session.scalar(select(PracticeLog)) is None
     assert db.session.get(Intention, intention.id).status == "active"
+    assert db.session.get(Intention, intention.id).text == "alice's intention"
 
 
 def test_intention_and_entry_ids_from_someone_else_cannot_be_borrowed(alice, bob):

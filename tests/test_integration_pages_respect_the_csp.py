@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.arc import log_journey, person
 from webapp.extensions import db
+from webapp.journeys.models import Intention
 from webapp.practices.models import ChosenPractice
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -20,6 +21,8 @@ def test_no_inline_style_or_script_on_any_new_page(alice):
     chosen = db.session.scalar(select(ChosenPractice))
     alice.submit("/entries", {"body": "a mood", "mood": "3"})
     alice.submit(f"/practices/{chosen.id}/done")
+    alice.submit("/intentions", {"text": "x", "journey_id": str(journey.id)})
+    intention = db.session.scalar(select(Intention))
     urls = [
         "/",
         "/journeys",
@@ -30,6 +33,7 @@ def test_no_inline_style_or_script_on_any_new_page(alice):
         f"/journeys/{journey.id}/brief",
         f"/journeys/{journey.id}/delete",
         "/intentions",
+        f"/intentions/{intention.id}/edit",
         "/settings",
         "/more",
         "/practices",

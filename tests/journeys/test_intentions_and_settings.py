@@ -129,3 +129,17 @@ def test_non_numbers_for_windows_are_refused(alice):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "between 1 and 60 days" in html and "between day 2 and day 365" in html
+
+
+def test_an_intention_can_be_reworded_but_not_emptied(alice):
+    alice.submit("/intentions", {"text": "Walk more"})
+    (intention,) = intentions()
+    assert "Walk more</textarea>" in alice.get(f"/intentions/{intention.id}/edit").get_data(
+        as_text=True
+    )
+    empty = alice.submit(f"/intentions/{intention.id}/edit", {"text": ""})
+    assert empty.status_code == 422
+    assert "Write the intention in a few words first." in empty.get_data(as_text=True)
+    assert intentions()[0].text == "Walk more"
+    alice.submit(f"/intentions/{intention.id}/edit", {"text": "Walk slowly, most mornings"})
+    assert intentions()[0].text == "Walk slowly, most mornings"

@@ -247,6 +247,24 @@ def intention_status(intention_id: uuid.UUID):
     return redirect(url_for("journeys.intentions"))
 
 
+@bp.route("/intentions/<uuid:intention_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_intention(intention_id: uuid.UUID):
+    intention = services.get_intention_or_404(current_user, intention_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.update_intention_text(intention, services.parse_intention_text(request.form))
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("journeys.intentions"))
+    return render_template(
+        "journeys/intention_edit.html", intention=intention, form=request.form, errors=errors
+    ), (422 if errors else 200)
+
+
 # --- Settings -------------------------------------------------------------------------------
 
 
