@@ -33,7 +33,8 @@ def test_home_is_today_and_sign_in_lands_there(client, alice):
     assert client.get("/").location.startswith("/login")
     page = alice.get("/").get_data(as_text=True)
     assert "Welcome to Tend" in page and "Log a journey" in page
-    assert "What did I" in page or "part of myself" in page or "asking to shift" in page
+    prompt_id = re.search(r'name="prompt_id" value="([^"]+)"', page).group(1)
+    assert prompt_id in {"core-feel", "core-see", "core-meet", "core-shift"}
 
 
 def test_logging_a_journey_shows_day_and_phase_on_today(alice):
