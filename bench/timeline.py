@@ -89,7 +89,7 @@ def sign_in(url: str) -> str:
         "email": "bench@example.org", "password": "benchmark password", "csrf_token": token,
     }, allow_redirects=False)
     assert response.status_code == 302, response.text[:500]
-    timeline = browser.get(url + "/")
+    timeline = browser.get(url + "/journal")
     assert timeline.status_code == 200 and timeline.text.count('class="entry"') == 20
     return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
 
@@ -112,10 +112,10 @@ def main() -> None:
         try:
             cookie = sign_in(tend_url)
             wrk(hello_url + "/")  # warm both up
-            wrk(tend_url + "/", cookie)
+            wrk(tend_url + "/journal", cookie)
             results = {
                 "hello_world": wrk(hello_url + "/"),
-                "timeline": wrk(tend_url + "/", cookie),
+                "timeline": wrk(tend_url + "/journal", cookie),
             }
         finally:
             for process in (hello, tend):

@@ -122,7 +122,7 @@ def test_a_person_writes_through_gunicorn_behind_a_tls_proxy(gunicorn):
             gunicorn + "/entries", data={"body": f"written through gunicorn {n}", "csrf_token": token}
         )
         assert saved.status_code == 302, saved.text
-    timeline = phone.get(gunicorn + "/")
+    timeline = phone.get(gunicorn + "/journal")
     assert all(f"written through gunicorn {n}" in timeline.text for n in range(4))
 
 

@@ -51,10 +51,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from webapp.auth import bp as auth_bp
+    from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
+    from webapp.journeys import bp as journeys_bp
+    from webapp.practices import bp as practices_bp
+    from webapp.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(journeys_bp)
+    app.register_blueprint(practices_bp)
+    app.register_blueprint(support_bp)
+    app.register_blueprint(insights_bp)
 
     init_error_pages(app)
     init_security(app)

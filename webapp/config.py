@@ -75,4 +75,6 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
         "ENTRIES_PER_PAGE": 20,
+        # Crisis resources for the host's country (JSON or TOML); the defaults are US-based.
+        "SUPPORT_FILE": os.environ.get("TEND_SUPPORT_FILE") or None,
     }

@@ -78,6 +78,17 @@ def _owner_id(obj: Any) -> uuid.UUID | None:
 class EncryptedText:
     """A ``str | None`` attribute kept as ciphertext in the column attribute ``_<name>``."""
 
+    __hash__ = object.__hash__
+
+    def _not_in_sql(self, *args):
+        raise TypeError(
+            f"{self.name} is stored encrypted: it cannot be compared, searched or sorted in SQL. "
+            "Load the rows and compare in Python."
+        )
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _not_in_sql
+    __clause_element__ = like = ilike = contains = startswith = in_ = _not_in_sql
+
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.column_attr = f"_{name}"

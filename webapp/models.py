@@ -2,5 +2,17 @@
 
 from webapp.auth.models import User
 from webapp.journal.models import Entry
+from webapp.journeys.models import IntegrationSettings, Intention, Journey
+from webapp.practices.models import ChosenPractice, PracticeLog
+from webapp.support.models import SafetyPlan
 
-__all__ = ["User", "Entry"]
+__all__ = [
+    "User",
+    "Entry",
+    "Journey",
+    "IntegrationSettings",
+    "Intention",
+    "ChosenPractice",
+    "PracticeLog",
+    "SafetyPlan",
+]

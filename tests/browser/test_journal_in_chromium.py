@@ -23,6 +23,9 @@ def test_journal_day_on_a_phone(phone, tmp_path):
     page.get_by_label("Password").fill("slow breath, long exhale")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")
+    assert page.get_by_role("heading", name="Welcome to Tend").is_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journal").click()
+    page.wait_for_url("**/journal")
     assert page.get_by_text("Your journal is waiting").is_visible()
 
     # Write: the entry appears at the top of the timeline without a page load.
@@ -93,13 +96,15 @@ def test_the_timeline_fits_a_360px_screen(browser, live_server, tmp_path):
     page.get_by_label("Password").fill("a narrow screen is fine")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")
+    page.goto("/journal")
     page.get_by_label("What is here for you today?").fill("x" * 300)
     page.get_by_role("button", name="Save entry").click()
     page.locator("li.entry").first.wait_for()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
     small_targets = page.evaluate(
-        """[...document.querySelectorAll('button, a.button, .mood-option span, input:not([type=hidden]):not([type=radio]), textarea')]
+        """[...document.querySelectorAll('button, a.button, .mood-option span, '
+              + 'input:not([type=hidden]):not([type=radio]), textarea')]
             .filter(el => el.offsetParent !== null)
             .filter(el => { const r = el.getBoundingClientRect(); return r.height < 44; })
             .map(el => el.outerHTML.slice(0, 80))"""

@@ -17,12 +17,15 @@ def test_every_request_stays_on_tends_origin(phone, live_server):
     page.get_by_label("Password").fill("nobody else is listening")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/")
+    page.goto("/journal")
     page.get_by_label("What is here for you today?").fill("Only for me.")
     page.get_by_role("button", name="Save entry").click()
     page.get_by_text("Only for me.").wait_for()
     page.goto("/account")
     page.get_by_text("Signed-in devices").wait_for()
     page.goto("/account/delete")
+    for path in ["/", "/practices", "/journeys", "/more", "/insights", "/support", "/settings"]:
+        page.goto(path)
     page.goto("/no-such-page")
 
     assert len(seen) > 8

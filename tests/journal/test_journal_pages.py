@@ -21,13 +21,13 @@ def write(client, body="Soft rain on the window.", **fields):
 
 
 def test_timeline_asks_anonymous_visitors_to_sign_in(client):
-    response = client.get("/")
+    response = client.get("/journal")
     assert response.status_code == 302
     assert response.location.startswith("/login")
 
 
 def test_an_empty_journal_invites_a_first_entry(alice):
-    page = alice.get("/").get_data(as_text=True)
+    page = alice.get("/journal").get_data(as_text=True)
     assert "Your journal is waiting" in page
     assert 'name="csrf-token"' in page
     assert '"historyCacheSize":0' in page and '"allowEval":false' in page
@@ -41,19 +41,21 @@ def test_writing_with_htmx_returns_the_new_entry_fragment(alice):
     assert "<html" not in html
     assert "I met a younger me." in html and "Tuesday" in html and "Light" in html
     (entry,) = entries()
-    assert (entry.body, entry.title, entry.mood, entry.version) == ("I met a younger me.", "Tuesday", 4, 1)
+    assert (entry.body, entry.title, entry.mood, entry.version) == (
+        "I met a younger me.", "Tuesday", 4, 1
+    )
 
 
 def test_writing_without_javascript_redirects_to_the_timeline(alice):
     response = alice.submit("/entries", {"body": "plain form", "mood": ""})
     assert response.status_code == 302
-    page = alice.get("/").get_data(as_text=True)
+    page = alice.get("/journal").get_data(as_text=True)
     assert "plain form" in page and "Saved." in page
 
 
 def test_text_is_escaped_never_run(alice):
     write(alice, "<script>alert(1)</script>")
-    page = alice.get("/").get_data(as_text=True)
+    page = alice.get("/journal").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -128,31 +130,31 @@ def test_delete_then_undo(alice):
     assert deleted.status_code == 200
     assert "Undo" in deleted.get_data(as_text=True)
     assert entries()[0].deleted_at is not None
-    assert "maybe too raw" not in alice.get("/").get_data(as_text=True)
+    assert "maybe too raw" not in alice.get("/journal").get_data(as_text=True)
 
     restored = alice.submit(f"/entries/{entry.id}/restore", htmx=True)
     assert "maybe too raw" in restored.get_data(as_text=True)
     (entry,) = entries()
     assert entry.deleted_at is None and entry.version == 3
-    assert "maybe too raw" in alice.get("/").get_data(as_text=True)
+    assert "maybe too raw" in alice.get("/journal").get_data(as_text=True)
 
 
 def test_delete_and_undo_without_javascript(alice):
     write(alice, "plain delete")
     (entry,) = entries()
     alice.submit(f"/entries/{entry.id}/delete")
-    page = alice.get("/").get_data(as_text=True)
+    page = alice.get("/journal").get_data(as_text=True)
     assert "Entry deleted." in page
     assert f"/entries/{entry.id}/restore" in page
     alice.submit(f"/entries/{entry.id}/restore")
-    assert "plain delete" in alice.get("/").get_data(as_text=True)
+    assert "plain delete" in alice.get("/journal").get_data(as_text=True)
 
 
 def test_load_more_returns_the_next_page_as_a_fragment(app, alice):
     app.config["ENTRIES_PER_PAGE"] = 2
     for n in range(5):
         write(alice, f"note {n}")
-    first = alice.get("/").get_data(as_text=True)
+    first = alice.get("/journal").get_data(as_text=True)
     assert "note 4" in first and "note 3" in first and "note 2" not in first
     more_url = first.split('class="load-more"')[1].split('href="')[1].split('"')[0]
     more_url = more_url.replace("&amp;", "&")
@@ -168,14 +170,16 @@ def test_load_more_returns_the_next_page_as_a_fragment(app, alice):
 def test_live_search_answers_the_timeline_fragment(alice):
     write(alice, "a heron by the river")
     write(alice, "grief came in waves")
-    response = alice.get("/?q=heron", headers={"HX-Request": "true", "HX-Target": "timeline"})
+    response = alice.get(
+        "/journal?q=heron", headers={"HX-Request": "true", "HX-Target": "timeline"}
+    )
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="timeline"')
     assert "heron" in html and "grief" not in html
     assert "HX-Request" in response.headers["Vary"]
-    nothing = alice.get("/?q=zebra", headers={"HX-Request": "true", "HX-Target": "timeline"})
+    nothing = alice.get("/journal?q=zebra", headers={"HX-Request": "true", "HX-Target": "timeline"})
     assert "Nothing with “zebra” yet." in nothing.get_data(as_text=True)
-    full = alice.get("/?q=grief").get_data(as_text=True)
+    full = alice.get("/journal?q=grief").get_data(as_text=True)
     assert "<html" in full and "grief came" in full and "heron" not in full
 
 
@@ -189,13 +193,10 @@ def test_another_persons_entry_is_a_404_for_every_action(alice, bob):
         ("post", f"/entries/{entry.id}/delete"),
         ("post", f"/entries/{entry.id}/restore"),
     ]:
-        if method == "get":
-            response = bob.get(url)
-        else:
-            response = bob.submit(url, {"body": "bob was here"})
+        response = bob.get(url) if method == "get" else bob.submit(url, {"body": "bob was here"})
         assert response.status_code == 404, url
         assert "alice's secret" not in response.get_data(as_text=True)
-    assert "alice's secret" not in bob.get("/?q=secret").get_data(as_text=True)
+    assert "alice's secret" not in bob.get("/journal?q=secret").get_data(as_text=True)
     (entry,) = entries()
     assert (entry.body, entry.version, entry.deleted_at) == ("alice's secret", 1, None)
 
@@ -216,7 +217,7 @@ def test_404_for_htmx_is_a_fragment_for_the_message_area(alice):
 
 def test_pages_with_journal_text_are_never_cached(alice):
     write(alice, "tender")
-    response = alice.get("/")
+    response = alice.get("/journal")
     assert response.headers["Cache-Control"] == "no-store"
     assert "HX-Request" in response.headers["Vary"]
 

@@ -24,15 +24,15 @@ def test_any_change_to_an_entry_bumps_its_owners_journal_version(alice):
     db.session.commit()
     db.session.refresh(user)
     assert user.journal_version == before + 1
-    assert "changed by a script" in alice.get("/").get_data(as_text=True)
+    assert "changed by a script" in alice.get("/journal").get_data(as_text=True)
 
 
 def test_each_device_gets_its_own_csrf_token_in_the_cached_page(app, alice):
     alice.submit("/entries", {"body": "shared journal"})
-    alice.get("/")
+    alice.get("/journal")
     other_device = app.test_client()
     other_device.submit("/login", {"email": "alice@example.org", "password": PASSWORD})
-    page = other_device.get("/").get_data(as_text=True)
+    page = other_device.get("/journal").get_data(as_text=True)
     entry = db.session.scalar(select(Entry))
     token = TOKEN_IN_FORM.findall(page)[-1]
     response = other_device.post(f"/entries/{entry.id}/delete", data={"csrf_token": token})
@@ -43,11 +43,11 @@ def test_each_device_gets_its_own_csrf_token_in_the_cached_page(app, alice):
 
 def test_a_timezone_change_renders_times_anew(alice):
     alice.submit("/entries", {"body": "when was this"})
-    berlin = alice.get("/").get_data(as_text=True)
+    berlin = alice.get("/journal").get_data(as_text=True)
     user = db.session.scalar(select(User))
     user.timezone = "Pacific/Kiritimati"  # 14 hours ahead of UTC, 13 of Berlin in winter
     db.session.commit()
-    kiritimati = alice.get("/").get_data(as_text=True)
+    kiritimati = alice.get("/journal").get_data(as_text=True)
     times = [re.search(r"<time[^>]*>([^<]+)</time>", page).group(1) for page in (berlin, kiritimati)]
     assert times[0] != times[1]
 

@@ -55,21 +55,21 @@ def test_account_page_lists_devices_and_one_can_be_signed_out(app, alice):
 
     response = phone.submit(f"/account/sessions/{laptop_session.id}/revoke")
     assert response.status_code == 302
-    assert laptop.get("/").status_code == 302  # the laptop is signed out
-    assert phone.get("/").status_code == 200  # the phone is not
+    assert laptop.get("/journal").status_code == 302  # the laptop is signed out
+    assert phone.get("/journal").status_code == 200  # the phone is not
 
 
 def test_nobody_can_sign_out_another_persons_device(app, alice, bob):
     alices = sessions_of()[0]
     assert bob.submit(f"/account/sessions/{alices.id}/revoke").status_code == 404
-    assert alice.get("/").status_code == 200
+    assert alice.get("/journal").status_code == 200
 
 
 def test_signing_out_this_device_from_the_list(app, alice):
     (mine,) = sessions_of()
     response = alice.submit(f"/account/sessions/{mine.id}/revoke")
     assert response.location.startswith("/login")
-    assert alice.get("/").status_code == 302
+    assert alice.get("/journal").status_code == 302
 
 
 def test_changing_the_password_signs_out_every_other_device(app, alice):
@@ -78,8 +78,8 @@ def test_changing_the_password_signs_out_every_other_device(app, alice):
         "/account/password", {"current_password": PASSWORD, "new_password": "a brand new phrase"}
     )
     assert response.status_code == 302
-    assert alice.get("/").status_code == 200
-    assert laptop.get("/").status_code == 302
+    assert alice.get("/journal").status_code == 200
+    assert laptop.get("/journal").status_code == 302
     assert services.authenticate("alice@example.org", "a brand new phrase") is not None
     assert services.authenticate("alice@example.org", PASSWORD) is None
 
@@ -105,13 +105,13 @@ def test_a_browser_session_idles_out_and_a_remembered_one_lasts_but_not_forever(
     token_owner.last_seen_at -= timedelta(days=29)
     token_owner.created_at -= timedelta(days=80)
     db.session.commit()
-    assert remembered.get("/").status_code == 200
+    assert remembered.get("/journal").status_code == 200
     (slid,) = [s for s in sessions_of() if s.remember]
     assert slid.expires_at == slid.created_at + services.REMEMBERED_MAX
 
     slid.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    response = remembered.get("/")
+    response = remembered.get("/journal")
     assert response.status_code == 302 and response.location.startswith("/login")
     assert all(not s.remember for s in sessions_of())  # the expired one is gone
 
@@ -174,7 +174,7 @@ def test_erasing_leaves_no_row_and_no_key_of_that_person(app, alice, bob):
         "/account/delete", {"confirmation": "Delete my journal", "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert alice.get("/").status_code == 302
+    assert alice.get("/journal").status_code == 302
     db.session.expire_all()
     for table in db.metadata.sorted_tables:
         for column in ("user_id", "id") if table.name == "users" else ("user_id",):
@@ -205,3 +205,11 @@ def test_sqlite_enforces_cascades_too(app, alice):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL always enforces foreign keys")
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_exports_appear_in_the_security_log(alice):
+    assert alice.get("/export/tend.json").status_code == 200
+    assert alice.get("/export/tend-markdown.zip").status_code == 200
+    kinds = [e.kind for e in db.session.scalars(select(SecurityEvent))]
+    assert kinds.count("export") == 2
+    assert "Journal exported" in alice.get("/account").get_data(as_text=True)

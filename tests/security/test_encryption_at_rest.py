@@ -36,14 +36,35 @@ def test_stored_title_and_body_are_ciphertext(alice):
     for value in raw:
         assert isinstance(value, bytes | memoryview)
         assert marker.encode() not in bytes(value)
-    assert marker in alice.get("/").get_data(as_text=True)
+    assert marker in alice.get("/journal").get_data(as_text=True)
+
+
+def write_everywhere(alice, marker: str) -> None:
+    """The marker in every kind of free text a person writes."""
+    write(alice, f"A heron stood still. {marker}", title=marker)
+    alice.submit("/journeys/new", {"date": "2026-11-20", "time": "10:00", "intention": marker,
+                                   "setting_notes": marker})
+    alice.submit("/intentions", {"text": marker})
+    alice.submit("/settings", {"timezone": "UTC", "reflection_days": "3", "meaning_days": "14",
+                               "therapist_contact": marker})
+    alice.submit("/support/safety-plan", {"warning_signs": marker, "what_helps": marker,
+                                          "people_places": marker, "professionals": marker})
+    owner = db.session.scalar(select(User.id))
+    from webapp.journeys.models import IntegrationSettings, Intention, Journey
+    from webapp.support.models import SafetyPlan
+
+    db.session.expire_all()
+    assert db.session.scalar(select(Journey)).intention == marker
+    assert db.session.scalar(select(Intention)).text == marker
+    assert db.session.get(IntegrationSettings, owner).therapist_contact == marker
+    assert db.session.scalar(select(SafetyPlan)).professionals == marker
 
 
 def test_the_sqlite_file_holds_no_journal_text(app, alice, database_url):
     if make_url(database_url).get_backend_name() != "sqlite":
         pytest.skip("this run is on PostgreSQL: see the pg_dump test")
     marker = f"sqlite-marker-{uuid.uuid4().hex}"
-    write(alice, f"A heron stood still. {marker}", title=marker)
+    write_everywhere(alice, marker)
     db.engine.dispose()
     path = make_url(database_url).database
     with open(path, "rb") as database_file:
@@ -62,7 +83,7 @@ def test_a_pg_dump_holds_no_journal_text(app, alice, database_url):
             pytest.fail("pg_dump is needed to check the PostgreSQL dump")
         pytest.skip("pg_dump is not installed")
     marker = f"pg-marker-{uuid.uuid4().hex}"
-    write(alice, f"The ocean inside. {marker}", title=marker)
+    write_everywhere(alice, marker)
     dump = subprocess.run(
         ["pg_dump", "--data-only", url.set(drivername="postgresql").render_as_string(False)],
         capture_output=True,
@@ -76,7 +97,7 @@ def test_search_still_finds_text_by_decrypting_the_persons_own_entries(alice, bo
     write(alice, "Velvet dark, then light.")
     write(alice, "Nothing to see.")
     write(bob, "velvet is bob's word too")
-    page = alice.get("/?q=VELVET").get_data(as_text=True)
+    page = alice.get("/journal?q=VELVET").get_data(as_text=True)
     assert "Velvet dark" in page and "Nothing to see" not in page and "bob" not in page
 
 
@@ -132,7 +153,7 @@ def test_rotating_the_file_keyring_keeps_every_entry_readable(app, alice, bob, i
         assert not keyring.needs_rewrap(wrapped)
 
     # A server that started before the rotation still reads everything (it re-reads the file).
-    assert "before rotation, alice" in alice.get("/").get_data(as_text=True)
+    assert "before rotation, alice" in alice.get("/journal").get_data(as_text=True)
     # And one started after it too.
     fresh = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     with fresh.app_context():

@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 from webapp.auth.models import DeviceSession, User
 from webapp.extensions import db
 from webapp.journal.models import Entry
+from webapp.journeys.models import Intention, Journey
+from webapp.practices.models import ChosenPractice
+from webapp.types import utcnow
 
 # endpoint -> "public" (anyone) or "person" (signed-in; objects scoped to their owner)
 RULES = {
@@ -31,7 +34,40 @@ RULES = {
     "journal.update": "person",
     "journal.delete": "person",
     "journal.restore": "person",
+    "journeys.today": "person",
+    "journeys.more": "person",
+    "journeys.journeys": "person",
+    "journeys.new_journey": "person",
+    "journeys.prepare": "person",
+    "journeys.journey": "person",
+    "journeys.edit_journey": "person",
+    "journeys.delete_journey": "person",
+    "journeys.brief": "person",
+    "journeys.quick_write": "person",
+    "journeys.settings": "person",
+    "journeys.intentions": "person",
+    "journeys.create_intention": "person",
+    "journeys.edit_intention": "person",
+    "journeys.intention_status": "person",
+    "practices.index": "person",
+    "practices.choose": "person",
+    "practices.choose_form": "person",
+    "practices.show": "person",
+    "practices.schedule": "person",
+    "practices.done": "person",
+    "practices.undo": "person",
+    "practices.remove": "person",
+    "insights.insights": "person",
+    "insights.export": "person",
+    "insights.export_json": "person",
+    "insights.export_markdown": "person",
+    "support.support": "public",  # crisis lines must be one tap away, signed in or not
+    "support.safety_plan": "person",
+    "support.print_safety_plan": "person",
 }
+
+# Route arguments that name shared catalogue items rather than someone's objects.
+CATALOGUE_ARGUMENTS = {"practice_id": "integration-session"}
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -40,7 +76,16 @@ def alices_objects(alice) -> dict[str, str]:
     """One object of Alice's for every kind of id a route can take."""
     alice.submit("/entries", {"body": "alice only"})
     alice_id = db.session.scalar(select(User.id).where(User.email == "alice@example.org"))
+    journey = Journey(user_id=alice_id, started_at=utcnow(), intention="alice only")
+    intention = Intention(user_id=alice_id, text="alice only")
+    chosen = ChosenPractice(user_id=alice_id, practice_id="integration-session")
+    db.session.add_all([journey, intention, chosen])
+    db.session.commit()
     return {
+        **CATALOGUE_ARGUMENTS,
+        "journey_id": str(journey.id),
+        "intention_id": str(intention.id),
+        "chosen_id": str(chosen.id),
         "entry_id": str(db.session.scalar(select(Entry.id).where(Entry.user_id == alice_id))),
         "session_id": str(
             db.session.scalar(select(DeviceSession.id).where(DeviceSession.user_id == alice_id))
@@ -74,7 +119,11 @@ def test_every_route_has_a_rule(app):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
-    values = {name: str(uuid.uuid4()) for name in ("entry_id", "session_id")}
+    values = {
+        name: str(uuid.uuid4())
+        for name in ("entry_id", "session_id", "journey_id", "intention_id", "chosen_id")
+    }
+    values.update(CATALOGUE_ARGUMENTS)
     values["filename"] = "css/tend.css"
     for rule, method in routes(app):
         if RULES.get(rule.endpoint) != "person":
@@ -96,7 +145,9 @@ def test_another_persons_objects_are_404_everywhere(app, alice, bob):
     before = row_counts()
     checked = 0
     for rule, method in routes(app):
-        if RULES.get(rule.endpoint) != "person" or not rule.arguments:
+        if RULES.get(rule.endpoint) != "person" or not set(rule.arguments) - set(
+            CATALOGUE_ARGUMENTS
+        ):
             continue
         url = build(rule, values)
         if method in STATE_CHANGING:
@@ -106,9 +157,9 @@ def test_another_persons_objects_are_404_everywhere(app, alice, bob):
         assert response.status_code == 404, (method, url, response.status_code)
         assert "alice only" not in response.get_data(as_text=True)
         checked += 1
-    assert checked >= 6
+    assert checked >= 20
     assert row_counts() == before
-    assert alice.get("/").status_code == 200
+    assert alice.get("/journal").status_code == 200
 
 
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app, alice):
@@ -125,7 +176,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app, a
         checked += 1
     assert checked >= 10
     assert row_counts() == before
-    assert alice.get("/").status_code == 200
+    assert alice.get("/journal").status_code == 200
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -15,7 +15,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from webapp.auth import bp, services
 from webapp.errors import ValidationError
@@ -41,6 +47,11 @@ def _sign_in(user, remember: bool) -> None:
     session["remember_device"] = remember
 
 
+@user_loaded_from_cookie.connect
+def _came_back_on_remembered_device(sender, user) -> None:
+    session["remember_device"] = True
+
+
 @bp.after_app_request
 def _slide_remembered_session(response):
     """Renew the "remember this device" cookie on use, and only for devices that chose it.
@@ -59,7 +70,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("journal.timeline")
+    return url_for("journeys.today")
 
 
 def _account_key() -> str:
@@ -72,7 +83,7 @@ def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
     if current_user.is_authenticated:
-        return redirect(url_for("journal.timeline"))
+        return redirect(url_for("journeys.today"))
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -87,7 +98,7 @@ def register():
             _sign_in(user, remember=bool(request.form.get("remember")))
             services.record_event(user, "account_created", user.device_session.device)
             flash("Welcome to Tend. This is your space.", "success")
-            return redirect(url_for("journal.timeline"))
+            return redirect(url_for("journeys.today"))
     status = 422 if errors else 200
     return render_template("auth/register.html", errors=errors, form=request.form), status
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, event, update
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    event,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.auth.models import User
@@ -49,6 +58,13 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where in the integration arc it was written: which prompt, after which journey, in
+    # which phase. All optional: a free entry has none of them.
+    prompt_id: Mapped[str | None] = mapped_column(String(64))
+    journey_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("journeys.id", ondelete="SET NULL"), index=True
+    )
+    phase: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
 

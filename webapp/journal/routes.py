@@ -17,7 +17,7 @@ def _wants_fragment() -> bool:
     return bool(request.htmx) and not request.htmx.boosted
 
 
-@bp.get("/")
+@bp.get("/journal")
 @login_required
 def timeline():
     query = request.args.get("q", "").strip()[:200]
@@ -56,9 +56,9 @@ def timeline():
 def create():
     try:
         fields = services.parse_entry_input(request.form)
+        entry = services.create_entry(current_user, fields)
     except ValidationError as exc:
         return _new_form_with_errors(exc.errors)
-    entry = services.create_entry(current_user, fields)
     if _wants_fragment():
         return render_template("journal/_entry.html", entry=entry), 201
     flash("Saved.", "success")

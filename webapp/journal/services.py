@@ -27,6 +27,9 @@ class EntryInput:
     title: str | None
     body: str
     mood: int | None
+    # Optional integration context; see webapp.journeys.services.set_entry_context.
+    prompt_id: str | None = None
+    journey_id: uuid.UUID | None = None
 
 
 def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
@@ -69,12 +72,35 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
         if isinstance(mood, bool) or not isinstance(mood, int) or mood not in MOODS:
             errors["mood"] = "Mood is a number from 1 to 5, or left empty."
 
+    prompt_id = data.get("prompt_id", data.get("prompt"))
+    if prompt_id is None or prompt_id == "":
+        prompt_id = None
+    elif not isinstance(prompt_id, str) or len(prompt_id) > 64:
+        errors["prompt"] = "The prompt must be a prompt id, like core-feel."
+
+    journey_id = data.get("journey_id")
+    if journey_id is None or journey_id == "":
+        journey_id = None
+    elif not isinstance(journey_id, uuid.UUID):
+        try:
+            journey_id = uuid.UUID(str(journey_id).strip()) if isinstance(journey_id, str) else None
+        except ValueError:
+            journey_id = None
+        if journey_id is None:
+            errors["journey_id"] = "The journey must be given by its id."
+
     if errors:
         raise ValidationError(errors)
-    return EntryInput(title=title, body=body, mood=mood)
+    return EntryInput(
+        title=title, body=body, mood=mood, prompt_id=prompt_id, journey_id=journey_id
+    )
 
 
 def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = None) -> Entry:
+    """Save a new entry, tied to its prompt, journey and phase; ValidationError saves nothing."""
+    # Imported here because the journeys package builds on the journal's models.
+    from webapp.journeys.services import set_entry_context
+
     now = utcnow()
     entry = Entry(
         id=entry_id or uuid.uuid4(),
@@ -86,6 +112,8 @@ def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = No
         updated_at=now,
         version=1,
     )
+    set_entry_context(user, entry, prompt_id=fields.prompt_id, journey_id=fields.journey_id,
+                      written_at=now)
     db.session.add(entry)
     db.session.commit()
     return entry

@@ -1,0 +1,638 @@
+"""Everything Tend says about integration, in one readable place.
+
+Phases, prompts, the practices catalogue and the default support resources live here, not
+in templates, so they can be read, reviewed and translated as one piece of writing.
+Prompt and practice ids are stable: entries and chosen practices store them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --- Phases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str
+    name: str
+    summary: str
+
+
+PHASES: dict[str, Phase] = {
+    "reflection": Phase(
+        "reflection",
+        "Immediate reflection",
+        "The first days are tender. Catch what is still close: sensations, images, messages, "
+        "dreams. There is nothing to figure out yet.",
+    ),
+    "meaning": Phase(
+        "meaning",
+        "Meaning-making",
+        "Alongside integration therapy, threads begin to show: feelings, memories, old "
+        "beliefs seen in a new light. Follow them slowly.",
+    ),
+    "embodiment": Phase(
+        "embodiment",
+        "Embodiment and action",
+        "Letting what you learned live in your days: small rituals, kinder boundaries, the "
+        "body, creativity, purpose. Change can be gradual and still be real.",
+    ),
+}
+PHASE_ORDER = ["reflection", "meaning", "embodiment"]
+DEFAULT_REFLECTION_DAYS = 3
+DEFAULT_MEANING_DAYS = 14
+
+
+# --- Prompts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    text: str
+    hint: str = ""
+    # None: a core question, offered in every phase.
+    phase: str | None = None
+
+
+CORE_QUESTIONS: list[Prompt] = [
+    Prompt(
+        "core-feel",
+        "What did I feel?",
+        "Any feeling counts, even a quiet or confusing one. Name it, or just describe it.",
+    ),
+    Prompt(
+        "core-see",
+        "What did I see?",
+        "Colours, shapes, places, figures, or nothing at all. Write it as it comes back.",
+    ),
+    Prompt(
+        "core-meet",
+        "What part of myself did I meet or remember?",
+        "A younger you, a forgotten strength, a voice you know. Let it speak a little.",
+    ),
+    Prompt(
+        "core-shift",
+        "What’s asking to shift in my life, now that I know this?",
+        "Not a plan yet, only a noticing. Small is fine.",
+    ),
+]
+
+PHASE_PROMPTS: list[Prompt] = [
+    # Immediate reflection: close to the experience, sensory, no interpretation asked for.
+    Prompt(
+        "reflect-body-now",
+        "How does your body feel right now, compared with before the journey?",
+        "Start at your feet and move slowly upwards. Heavy, light, buzzing, soft…",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-image",
+        "Which image from the journey keeps returning to you?",
+        "Describe it as if to someone who will never see it: colour, texture, distance.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-message",
+        "Was there a message, a word or a phrase that stayed with you?",
+        "Write it down exactly as you remember it, even if it makes little sense yet.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-dream",
+        "Did anything come to you in sleep or in the half-awake moments since?",
+        "Dreams after a journey can be vivid or faint. A single fragment is enough.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-sound",
+        "Was there music or a sound that moved something in you?",
+        "What happened inside you when you heard it?",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-surprise",
+        "What surprised you?",
+        "Something you expected that didn’t come, or something that came unasked.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-tender",
+        "What feels tender or raw today?",
+        "You don’t need to fix it. Only notice where it lives and how it would like to be held.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-care",
+        "What would feel caring for you in the next few hours?",
+        "Rest, water, a walk, company, quiet. Let the answer be simple.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-keep",
+        "Is there something from the journey you want to keep safe?",
+        "A moment, a feeling, a sense of space. Write it here so it is not lost.",
+        "reflection",
+    ),
+    Prompt(
+        "reflect-edges",
+        "Was there a moment that was hard or frightening?",
+        "Only as much as feels okay today. You can stop after a sentence, and you can bring "
+        "it to your therapist.",
+        "reflection",
+    ),
+    # Meaning-making: threads, symbols, memory, belief, relationship.
+    Prompt(
+        "meaning-symbol",
+        "If one image from your journey were a symbol, what might it stand for?",
+        "There is no right reading. Try two or three possibilities and see which feels warm.",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-memory",
+        "Did a memory come back? What does it want you to know now?",
+        "Write the memory first, then what you understand about it today.",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-belief",
+        "Which belief about yourself looked different from inside the journey?",
+        "“I am…”, “I always…”, “I can’t…”. How did it look from there?",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-relationship",
+        "Who came to mind during or after the journey?",
+        "What did you feel toward them? Is there something unsaid?",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-younger-self",
+        "What would you say to the younger you that you met or remembered?",
+        "Write it as a short letter, in the words you would have needed then.",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-pattern",
+        "Is there a thread between this journey and earlier ones, or your life?",
+        "A repeating image, feeling or theme. Connections can be loose.",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-emotion-body",
+        "Where in your body do you feel the strongest emotion from this week?",
+        "Put a hand there for a moment. What does that place seem to want?",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-resistance",
+        "Is there something you are not quite ready to look at?",
+        "You can name it without opening it. Noticing the door is already movement.",
+        "meaning",
+    ),
+    Prompt(
+        "meaning-therapy",
+        "What would you like to bring to your next integration session?",
+        "A question, an image, a feeling that keeps returning. Tend can print a brief for you.",
+        "meaning",
+    ),
+    # Embodiment and action: living it, gently and concretely.
+    Prompt(
+        "embody-ritual",
+        "What small daily ritual could help you remember what you learned?",
+        "Something that takes less than five minutes: a breath, a candle, a sentence "
+        "in the morning.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-boundary",
+        "Where is a kinder boundary asking to be set?",
+        "With a person, a habit, your phone, your work. What would it sound like, said gently?",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-body-practice",
+        "How has your body responded to movement or breath this week?",
+        "Any practice counts, even a slow walk or three long exhales.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-nervous-system",
+        "What helps your nervous system settle when it feels stirred up?",
+        "Make a small list you can come back to on a harder day.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-creative",
+        "If you made something from your journey, what would it be?",
+        "A drawing, a few lines of poetry, a sound, a dance in the kitchen. It can stay private.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-purpose",
+        "What feels more meaningful to you than it did before?",
+        "And what feels less important now?",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-relationship-action",
+        "Is there a conversation or a reconnection you feel ready for?",
+        "You don’t have to do it yet. What would the first small step be?",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-noticing-change",
+        "What have you done differently this week, even slightly?",
+        "Integration often shows up quietly: a pause before reacting, a softer thought.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-self-compassion",
+        "Where have you been hard on yourself lately, and what would compassion say?",
+        "Try writing a sentence from the kindest part of you.",
+        "embodiment",
+    ),
+    Prompt(
+        "embody-nature",
+        "When did you last feel connected to something larger than you?",
+        "A tree, the sea, a song, a crowd. Where could you find that again this week?",
+        "embodiment",
+    ),
+]
+
+PREPARING_PROMPTS: list[Prompt] = [
+    Prompt(
+        "prepare-why",
+        "What is bringing you to this journey now?",
+        "Not what you should want: what is actually here.",
+    ),
+    Prompt(
+        "prepare-hope",
+        "What are you hoping to understand, meet or let go of?",
+        "An intention is a direction, not a demand. It can be a question.",
+    ),
+    Prompt(
+        "prepare-fear",
+        "Is there anything you are nervous about?",
+        "Naming it beforehand, and sharing it with your therapist, can make it lighter.",
+    ),
+    Prompt(
+        "prepare-support",
+        "Who or what will support you in the days after?",
+        "A person to call, a quiet afternoon, food in the fridge, a walk you love.",
+    ),
+]
+
+ALL_PROMPTS: dict[str, Prompt] = {
+    p.id: p for p in CORE_QUESTIONS + PHASE_PROMPTS + PREPARING_PROMPTS
+}
+
+
+def prompts_for_phase(phase: str) -> list[Prompt]:
+    """The core questions, then the phase's own prompts, in a stable order."""
+    return CORE_QUESTIONS + [p for p in PHASE_PROMPTS if p.phase == phase]
+
+
+# --- Practices ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Practice:
+    id: str
+    group: str
+    name: str
+    summary: str
+    how_to: list[str] = field(default_factory=list)
+
+
+PRACTICE_GROUPS: dict[str, str] = {
+    "therapy": "Therapeutic support",
+    "journaling": "Journaling and voice memos",
+    "body": "Body-based practices",
+    "creative": "Creative expression",
+    "connection": "Community and connection",
+    "nature": "Nature time",
+    "ritual": "Rituals and symbolic acts",
+}
+
+PRACTICES: list[Practice] = [
+    Practice(
+        "integration-session",
+        "therapy",
+        "Integration session",
+        "Time with your therapist to unfold what the journey opened.",
+        [
+            "Before the session, skim your entries since the journey, or print the "
+            "integration brief.",
+            "Choose one or two things you most want to talk about; the rest can wait.",
+            "Afterwards, write a few lines about what stayed with you.",
+        ],
+    ),
+    Practice(
+        "check-in-support",
+        "therapy",
+        "Check in with support",
+        "A short call or message to someone on your care team or a trusted person.",
+        [
+            "Say how you are in one honest sentence.",
+            "Ask for what you need, even if it is only to be heard.",
+            "If things feel heavy, the Support page has people to call at any hour.",
+        ],
+    ),
+    Practice(
+        "morning-pages",
+        "journaling",
+        "Morning pages",
+        "Writing whatever comes, first thing, before the day fills up.",
+        [
+            "Sit with something warm to drink and write for ten minutes without stopping.",
+            "Don’t reread or correct; it is for the writing, not the reading.",
+            "If nothing comes, write “nothing comes” until something does.",
+        ],
+    ),
+    Practice(
+        "voice-memo",
+        "journaling",
+        "Voice memo",
+        "Speaking instead of writing, for days when words flow better aloud.",
+        [
+            "Find a private spot and record a few minutes on your phone.",
+            "Start with “Right now I notice…” and let it wander.",
+            "Later, note a line or two from it in Tend so it stays connected to your journey.",
+        ],
+    ),
+    Practice(
+        "evening-review",
+        "journaling",
+        "Evening review",
+        "Three gentle questions to close the day.",
+        [
+            "What felt alive today?",
+            "What felt hard?",
+            "What is one thing you would like to carry into tomorrow?",
+        ],
+    ),
+    Practice(
+        "gentle-yoga",
+        "body",
+        "Gentle yoga",
+        "Slow movement that lets the body have its say.",
+        [
+            "Ten to twenty minutes is plenty. Choose restorative or yin styles in the first weeks.",
+            "Move only as far as feels kind; stillness counts.",
+            "End lying down for a few breaths and notice what changed.",
+        ],
+    ),
+    Practice(
+        "breathwork",
+        "body",
+        "Soothing breath",
+        "Long, easy exhales that tell the nervous system it is safe.",
+        [
+            "Sit or lie comfortably. Breathe in through the nose for a count of four.",
+            "Breathe out slowly for a count of six, as if through a straw.",
+            "Repeat for three to five minutes. If you feel dizzy, return to normal breathing.",
+        ],
+    ),
+    Practice(
+        "body-scan",
+        "body",
+        "Somatic check-in",
+        "Noticing sensation without needing to change it, in the spirit of somatic experiencing.",
+        [
+            "Pause and feel where your body touches the chair or the floor.",
+            "Slowly notice sensations from head to toe: warmth, tightness, tingling, ease.",
+            "If something is intense, shift attention to a place that feels neutral or pleasant, "
+            "then back. Go at your own pace.",
+        ],
+    ),
+    Practice(
+        "shaking",
+        "body",
+        "Shaking it out",
+        "A minute or two of loose shaking to let stirred-up energy move through.",
+        [
+            "Stand with soft knees and let your hands, arms and shoulders shake loosely.",
+            "Let it spread to the legs if that feels good. Breathe out with a sigh.",
+            "Stop, stand still, and notice the hum afterwards.",
+        ],
+    ),
+    Practice(
+        "art-making",
+        "creative",
+        "Drawing or painting",
+        "Giving a shape and colour to what words can’t hold.",
+        [
+            "Use whatever is at hand: pencil, crayons, a notes app.",
+            "Start with a colour that matches a feeling from the journey.",
+            "It is not meant to be good. Date it, and keep it if you like.",
+        ],
+    ),
+    Practice(
+        "poetry",
+        "creative",
+        "A few lines of poetry",
+        "Short, unpolished lines that catch an image or a feeling.",
+        [
+            "Choose one image from your journey.",
+            "Write three to six lines about it without rhyming.",
+            "Read it aloud once, quietly, to yourself.",
+        ],
+    ),
+    Practice(
+        "free-movement",
+        "creative",
+        "Free movement",
+        "Moving to music however the body wants, with nobody watching.",
+        [
+            "Pick one or two songs that match or gently shift your mood.",
+            "Let the movement be small or large; eyes can be closed.",
+            "Notice which movements felt like yours.",
+        ],
+    ),
+    Practice(
+        "music-listening",
+        "creative",
+        "Listening deeply",
+        "Lying down with music, as a small echo of the journey’s space.",
+        [
+            "Choose music without lyrics, perhaps something from your session playlist.",
+            "Lie down, cover your eyes, and just listen for one or two tracks.",
+            "Afterwards, note any image or feeling that came.",
+        ],
+    ),
+    Practice(
+        "trusted-conversation",
+        "connection",
+        "A conversation with someone you trust",
+        "Sharing a piece of your experience, at the pace that feels right.",
+        [
+            "Choose someone who listens more than they advise.",
+            "You decide how much to share; “it was meaningful” is enough.",
+            "Notice how it feels to be witnessed.",
+        ],
+    ),
+    Practice(
+        "integration-circle",
+        "connection",
+        "Integration circle",
+        "Peer groups where people share what their journeys brought.",
+        [
+            "Look for a circle run by trained facilitators, in person or online.",
+            "You can attend and only listen the first time.",
+            "Afterwards, jot down one thing someone said that stayed with you.",
+        ],
+    ),
+    Practice(
+        "nature-walk",
+        "nature",
+        "Slow walk outside",
+        "A walk with no destination, paying attention to what is alive around you.",
+        [
+            "Leave the headphones at home for once, if that feels okay.",
+            "Walk a little slower than usual. Notice five things you can see, hear or smell.",
+            "Find one thing that catches you and stay with it for a minute.",
+        ],
+    ),
+    Practice(
+        "sit-spot",
+        "nature",
+        "Sit spot",
+        "Returning to the same outdoor place to sit quietly and watch it change.",
+        [
+            "Choose a spot near home: a bench, a tree, a balcony.",
+            "Sit for ten minutes and let your senses open.",
+            "Over weeks, notice what changes there, and in you.",
+        ],
+    ),
+    Practice(
+        "altar",
+        "ritual",
+        "A small altar",
+        "A place for objects that hold the meaning of your journey.",
+        [
+            "Choose a shelf or a corner. Place one or two meaningful objects there.",
+            "Visit it briefly each day: light a candle, or simply look.",
+            "Change it as your integration changes.",
+        ],
+    ),
+    Practice(
+        "letting-go",
+        "ritual",
+        "Letting-go ritual",
+        "A symbolic act to release something you no longer need to carry.",
+        [
+            "Write what you are ready to let go of on a piece of paper.",
+            "Tear it up, bury it, or let water carry it away, whatever feels right and safe.",
+            "Take a breath and notice the space that is left.",
+        ],
+    ),
+    Practice(
+        "intention-reading",
+        "ritual",
+        "Reading your intention",
+        "Returning to the intention you set, as a daily touchstone.",
+        [
+            "Read your intention aloud in the morning.",
+            "Ask: what would honouring it look like today, in one small way?",
+            "In the evening, notice without judging whether that happened.",
+        ],
+    ),
+]
+PRACTICES_BY_ID: dict[str, Practice] = {p.id: p for p in PRACTICES}
+
+
+def practices_by_group() -> list[tuple[str, str, list[Practice]]]:
+    """(group id, group name, practices) in catalogue order."""
+    return [
+        (key, name, [p for p in PRACTICES if p.group == key])
+        for key, name in PRACTICE_GROUPS.items()
+    ]
+
+
+# --- Support --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportResource:
+    name: str
+    description: str
+    contact: str
+    # tel:, sms: or https: link; empty when there is nothing to tap.
+    href: str = ""
+
+
+DEFAULT_SUPPORT_RESOURCES: list[SupportResource] = [
+    SupportResource(
+        "988 Suicide & Crisis Lifeline",
+        "Call or text, any time, if you are in crisis or worried about yourself.",
+        "Call or text 988",
+        "tel:988",
+    ),
+    SupportResource(
+        "Crisis Text Line",
+        "Text with a trained crisis counselor, any time.",
+        "Text HOME to 741741",
+        "sms:741741?&body=HOME",
+    ),
+    SupportResource(
+        "Fireside Project",
+        "Psychedelic peer support, during or after a psychedelic experience.",
+        "Call or text 62-FIRESIDE (623-473-7433)",
+        "tel:+16234737433",
+    ),
+    SupportResource(
+        "Local emergency number",
+        "If you or someone else is in immediate danger, call your local emergency "
+        "number (911 in the US, 112 in Europe).",
+        "911 / 112",
+        "",
+    ),
+]
+
+
+class SupportFileError(ValueError):
+    """The host's support file could not be read; the message says why."""
+
+
+def load_support_resources(path: str | Path | None) -> list[SupportResource]:
+    """The host's crisis resources from a JSON or TOML file, or the defaults.
+
+    The file holds a list named ``resources`` of objects with ``name``, ``description``,
+    ``contact`` and optional ``href``.
+    """
+    if not path:
+        return list(DEFAULT_SUPPORT_RESOURCES)
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode()) if path.suffix == ".toml" else json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise SupportFileError(f"cannot read support resources from {path}: {exc}") from exc
+    items = data.get("resources") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise SupportFileError(f"{path} needs a non-empty list named 'resources'")
+    resources = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) and item.get(k).strip() for k in ("name", "contact")
+        ):
+            raise SupportFileError(f"resource {number} in {path} needs a 'name' and a 'contact'")
+        href = str(item.get("href", ""))
+        if href and not href.startswith(("tel:", "sms:", "https:", "mailto:")):
+            raise SupportFileError(
+                f"resource {number} in {path}: href must be tel:, sms:, mailto: or https:"
+            )
+        resources.append(
+            SupportResource(
+                item["name"].strip(),
+                str(item.get("description", "")),
+                item["contact"].strip(),
+                href,
+            )
+        )
+    return resources

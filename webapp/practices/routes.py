@@ -1,0 +1,169 @@
+"""Practice pages: the catalogue, choosing and scheduling, ticking off. Rules in services."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.content import PRACTICES_BY_ID, practices_by_group
+from webapp.errors import ValidationError
+from webapp.practices import bp, services
+from webapp.practices.models import WEEKDAY_NAMES
+
+
+def _wants_fragment() -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _back() -> str:
+    """Return to Today when the tick came from there, else to the practices page."""
+    return (
+        url_for("journeys.today")
+        if request.form.get("back") == "today"
+        else url_for("practices.index")
+    )
+
+
+@bp.get("/practices")
+@login_required
+def index():
+    mine = services.practices_today(current_user)
+    return render_template(
+        "practices/index.html",
+        mine=mine,
+        chosen_ids={item.chosen.practice_id for item in mine},
+        groups=practices_by_group(),
+        describe=services.describe_schedule,
+    )
+
+
+def _schedule_page(practice, chosen, form, errors, status=200):
+    if form:
+        checked = form.getlist("days")
+    elif chosen:
+        checked = [str(d) for d in chosen.weekday_list]
+    else:
+        checked = [str(d) for d in range(7)]
+    return render_template(
+        "practices/schedule.html",
+        practice=practice,
+        chosen=chosen,
+        form=form,
+        errors=errors,
+        weekdays=WEEKDAY_NAMES,
+        checked_days=checked,
+    ), status
+
+
+@bp.get("/practices/choose/<practice_id>")
+@login_required
+def choose_form(practice_id: str):
+    practice = PRACTICES_BY_ID.get(practice_id)
+    if practice is None:
+        abort(404)
+    return _schedule_page(practice, None, {}, {})
+
+
+@bp.post("/practices")
+@login_required
+def choose():
+    practice = PRACTICES_BY_ID.get(request.form.get("practice", ""))
+    try:
+        services.practice_or_error(request.form.get("practice"))
+        schedule = services.parse_schedule(request.form)
+        services.choose_practice(current_user, request.form.get("practice"), schedule)
+    except ValidationError as exc:
+        if practice is None:
+            return render_template(
+                "practices/index.html",
+                mine=services.practices_today(current_user),
+                chosen_ids=set(),
+                groups=practices_by_group(),
+                describe=services.describe_schedule,
+                errors=exc.errors,
+            ), 422
+        return _schedule_page(practice, None, request.form, exc.errors, 422)
+    flash(f"{practice.name} is now one of your practices.", "success")
+    return redirect(url_for("practices.index"))
+
+
+@bp.route("/practices/<uuid:chosen_id>/schedule", methods=["GET", "POST"])
+@login_required
+def schedule(chosen_id: uuid.UUID):
+    chosen = services.get_chosen_or_404(current_user, chosen_id)
+    practice = PRACTICES_BY_ID.get(chosen.practice_id)
+    if practice is None:
+        abort(404)
+    if request.method == "POST":
+        try:
+            services.reschedule(chosen, services.parse_schedule(request.form))
+        except ValidationError as exc:
+            return _schedule_page(practice, chosen, request.form, exc.errors, 422)
+        flash("Schedule saved.", "success")
+        return redirect(url_for("practices.index"))
+    return _schedule_page(practice, chosen, {}, {})
+
+
+@bp.post("/practices/<uuid:chosen_id>/remove")
+@login_required
+def remove(chosen_id: uuid.UUID):
+    chosen = services.get_chosen_or_404(current_user, chosen_id)
+    name = services.name_of(chosen)
+    services.remove_practice(chosen)
+    flash(f"{name} is no longer on your list.", "info")
+    return redirect(url_for("practices.index"))
+
+
+@bp.post("/practices/<uuid:chosen_id>/done")
+@login_required
+def done(chosen_id: uuid.UUID):
+    chosen = services.get_chosen_or_404(current_user, chosen_id)
+    try:
+        note = services.parse_note(request.form)
+    except ValidationError as exc:
+        if _wants_fragment():
+            item = services.practice_today(current_user, chosen)
+            return render_template(
+                "practices/_tick.html",
+                item=item,
+                errors=exc.errors,
+                form=request.form,
+                back=request.form.get("back"),
+            ), 422
+        flash(exc.errors["note"], "error")
+        return redirect(_back())
+    services.log_done(current_user, chosen, note)
+    if _wants_fragment():
+        item = services.practice_today(current_user, chosen)
+        return render_template(
+            "practices/_tick.html", item=item, errors={}, form={}, back=request.form.get("back")
+        )
+    flash(f"{services.name_of(chosen)}: done. Well tended.", "success")
+    return redirect(_back())
+
+
+@bp.post("/practices/<uuid:chosen_id>/undo")
+@login_required
+def undo(chosen_id: uuid.UUID):
+    chosen = services.get_chosen_or_404(current_user, chosen_id)
+    services.undo_today(current_user, chosen)
+    if _wants_fragment():
+        item = services.practice_today(current_user, chosen)
+        return render_template(
+            "practices/_tick.html", item=item, errors={}, form={}, back=request.form.get("back")
+        )
+    return redirect(_back())
+
+
+@bp.get("/practices/<uuid:chosen_id>")
+@login_required
+def show(chosen_id: uuid.UUID):
+    chosen = services.get_chosen_or_404(current_user, chosen_id)
+    return render_template(
+        "practices/show.html",
+        item=services.practice_today(current_user, chosen),
+        logs=services.recent_logs(current_user, chosen),
+        describe=services.describe_schedule,
+    )

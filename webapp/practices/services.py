@@ -1,0 +1,290 @@
+"""Practice rules: choosing from the catalogue, schedules, logging, gentle weekly counts.
+
+Schedules are days of the week and a wall-clock time in the person's timezone; "today"
+and "this week" are their local calendar, so a practice done at 23:30 counts for that day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import abort
+from sqlalchemy import delete, func, select
+
+from webapp.auth.models import User
+from webapp.content import PRACTICES_BY_ID, Practice
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.journeys.services import local_date, zone_of
+from webapp.practices.models import EVERY_DAY, WEEKDAY_NAMES, ChosenPractice, PracticeLog
+from webapp.types import utcnow
+
+NOTE_MAX = 5_000
+
+
+@dataclass(frozen=True)
+class Schedule:
+    weekdays: int
+    time_of_day: time | None
+
+
+def _values(data: Mapping[str, object], name: str) -> list[object]:
+    getlist = getattr(data, "getlist", None)
+    if getlist is not None:
+        return list(getlist(name))
+    value = data.get(name)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def parse_schedule(data: Mapping[str, object]) -> Schedule:
+    """Days ("0" = Monday … "6" = Sunday) and an optional "HH:MM" time."""
+    errors: dict[str, str] = {}
+    mask = 0
+    days = _values(data, "days")
+    for value in days:
+        day = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            errors["days"] = "Days are Monday to Sunday; please tick them in the list."
+            break
+        mask |= 1 << day
+    if not days:
+        errors["days"] = "Choose at least one day. Every day is fine too."
+
+    raw_time = data.get("time")
+    clock = None
+    if raw_time not in (None, ""):
+        try:
+            clock = time.fromisoformat(str(raw_time).strip())
+        except ValueError:
+            errors["time"] = "Please give the time like 07:30, or leave it empty."
+        else:
+            if clock.tzinfo is not None or clock.second or clock.microsecond:
+                errors["time"] = "Please give the time like 07:30, or leave it empty."
+                clock = None
+    if errors:
+        raise ValidationError(errors)
+    return Schedule(mask, clock)
+
+
+def describe_schedule(chosen: ChosenPractice) -> str:
+    if chosen.weekdays == EVERY_DAY:
+        days = "Every day"
+    elif chosen.weekdays == 0b0011111:
+        days = "Weekdays"
+    elif chosen.weekdays == 0b1100000:
+        days = "Weekends"
+    else:
+        days = ", ".join(WEEKDAY_NAMES[d] for d in chosen.weekday_list)
+    return f"{days} at {chosen.time_of_day.strftime('%H:%M')}" if chosen.time_of_day else days
+
+
+def practice_or_error(practice_id: object) -> Practice:
+    practice = PRACTICES_BY_ID.get(practice_id) if isinstance(practice_id, str) else None
+    if practice is None:
+        raise ValidationError(
+            {"practice": "That practice isn’t in the catalogue. Please pick one from the list."}
+        )
+    return practice
+
+
+def choose_practice(user: User, practice_id: object, schedule: Schedule) -> ChosenPractice:
+    """Add a catalogue practice to the person's own, or reschedule it if already chosen."""
+    practice = practice_or_error(practice_id)
+    chosen = db.session.scalar(
+        select(ChosenPractice).where(
+            ChosenPractice.user_id == user.id, ChosenPractice.practice_id == practice.id
+        )
+    )
+    if chosen is None:
+        chosen = ChosenPractice(user_id=user.id, practice_id=practice.id, created_at=utcnow())
+        db.session.add(chosen)
+    chosen.weekdays = schedule.weekdays
+    chosen.time_of_day = schedule.time_of_day
+    db.session.commit()
+    return chosen
+
+
+def reschedule(chosen: ChosenPractice, schedule: Schedule) -> ChosenPractice:
+    chosen.weekdays = schedule.weekdays
+    chosen.time_of_day = schedule.time_of_day
+    db.session.commit()
+    return chosen
+
+
+def remove_practice(chosen: ChosenPractice) -> None:
+    """Take a practice off the list, with its history (SQLite doesn't cascade by itself)."""
+    db.session.execute(delete(PracticeLog).where(PracticeLog.chosen_practice_id == chosen.id))
+    db.session.delete(chosen)
+    db.session.commit()
+
+
+def get_chosen_or_404(user: User, chosen_id: uuid.UUID) -> ChosenPractice:
+    chosen = db.session.scalar(
+        select(ChosenPractice).where(
+            ChosenPractice.id == chosen_id, ChosenPractice.user_id == user.id
+        )
+    )
+    if chosen is None:
+        abort(404)
+    return chosen
+
+
+def chosen_practices(user: User) -> list[ChosenPractice]:
+    items = db.session.scalars(select(ChosenPractice).where(ChosenPractice.user_id == user.id))
+    return sorted(items, key=lambda c: (c.time_of_day or time.max, name_of(c)))
+
+
+def name_of(chosen: ChosenPractice) -> str:
+    practice = PRACTICES_BY_ID.get(chosen.practice_id)
+    return practice.name if practice else chosen.practice_id
+
+
+def parse_note(data: Mapping[str, object]) -> str | None:
+    note = data.get("note")
+    if note is None or note == "":
+        return None
+    if not isinstance(note, str):
+        raise ValidationError({"note": "The note must be text."})
+    note = note.replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": f"A note can be up to {NOTE_MAX:,} characters."})
+    return note or None
+
+
+def log_done(
+    user: User, chosen: ChosenPractice, note: str | None = None, moment: datetime | None = None
+) -> PracticeLog:
+    moment = moment or utcnow()
+    log = PracticeLog(
+        user_id=user.id,
+        chosen_practice_id=chosen.id,
+        done_on=local_date(moment, zone_of(user)),
+        done_at=moment,
+        note=note,
+    )
+    db.session.add(log)
+    db.session.commit()
+    return log
+
+
+def undo_today(user: User, chosen: ChosenPractice, moment: datetime | None = None) -> int:
+    """Untick: forget today's logs of this practice. Returns how many were removed."""
+    today = local_date(moment or utcnow(), zone_of(user))
+    result = db.session.execute(
+        delete(PracticeLog).where(
+            PracticeLog.user_id == user.id,
+            PracticeLog.chosen_practice_id == chosen.id,
+            PracticeLog.done_on == today,
+        )
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class PracticeToday:
+    chosen: ChosenPractice
+    practice: Practice | None
+    scheduled_today: bool
+    done_today: bool
+    times_this_week: int
+
+    @property
+    def name(self) -> str:
+        return self.practice.name if self.practice else self.chosen.practice_id
+
+    @property
+    def gentle_count(self) -> str:
+        n = self.times_this_week
+        if n == 0:
+            return "Not yet this week, and that’s okay"
+        return "Once this week" if n == 1 else f"{n} times this week"
+
+
+def practices_today(
+    user: User, moment: datetime | None = None, *, only_scheduled: bool = False
+) -> list[PracticeToday]:
+    """Each chosen practice with today's state and this week's count, in local time."""
+    today = local_date(moment or utcnow(), zone_of(user))
+    monday = week_start(today)
+    counts = dict(
+        db.session.execute(
+            select(PracticeLog.chosen_practice_id, func.count())
+            .where(
+                PracticeLog.user_id == user.id,
+                PracticeLog.done_on >= monday,
+                PracticeLog.done_on <= today,
+            )
+            .group_by(PracticeLog.chosen_practice_id)
+        ).all()
+    )
+    done = set(
+        db.session.scalars(
+            select(PracticeLog.chosen_practice_id).where(
+                PracticeLog.user_id == user.id, PracticeLog.done_on == today
+            )
+        )
+    )
+    items = [
+        PracticeToday(
+            c,
+            PRACTICES_BY_ID.get(c.practice_id),
+            c.runs_on(today),
+            c.id in done,
+            counts.get(c.id, 0),
+        )
+        for c in chosen_practices(user)
+    ]
+    if only_scheduled:
+        items = [i for i in items if i.scheduled_today or i.done_today]
+    return items
+
+
+def practice_today(
+    user: User, chosen: ChosenPractice, moment: datetime | None = None
+) -> PracticeToday:
+    return next(i for i in practices_today(user, moment) if i.chosen.id == chosen.id)
+
+
+def recent_logs(user: User, chosen: ChosenPractice, limit: int = 10) -> list[PracticeLog]:
+    return list(
+        db.session.scalars(
+            select(PracticeLog)
+            .where(PracticeLog.user_id == user.id, PracticeLog.chosen_practice_id == chosen.id)
+            .order_by(PracticeLog.done_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def weekly_counts(
+    user: User, weeks: int = 8, moment: datetime | None = None
+) -> list[tuple[date, int]]:
+    """(Monday, practices done that week) for the last ``weeks`` weeks, oldest first."""
+    today = local_date(moment or utcnow(), zone_of(user))
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    days = db.session.execute(
+        select(PracticeLog.done_on, func.count())
+        .where(PracticeLog.user_id == user.id, PracticeLog.done_on >= first)
+        .group_by(PracticeLog.done_on)
+    ).all()
+    totals = {first + timedelta(weeks=n): 0 for n in range(weeks)}
+    for day, count in days:
+        totals[week_start(day)] = totals.get(week_start(day), 0) + count
+    return sorted(totals.items())
+
+
+def logs_between(user: User, start: datetime, end: datetime | None = None) -> list[PracticeLog]:
+    stmt = select(PracticeLog).where(PracticeLog.user_id == user.id, PracticeLog.done_at >= start)
+    if end is not None:
+        stmt = stmt.where(PracticeLog.done_at < end)
+    return list(db.session.scalars(stmt.order_by(PracticeLog.done_at)))
