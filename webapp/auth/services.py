@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from webapp.auth.models import DeviceSession, SecurityEvent, User
 from webapp.errors import ValidationError
@@ -152,7 +153,9 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
         return None
     now = now or utcnow()
     device_session = db.session.scalar(
-        select(DeviceSession).where(DeviceSession.token_hash == _hash_token(token))
+        select(DeviceSession)
+        .options(joinedload(DeviceSession.user))  # one query per request, not two
+        .where(DeviceSession.token_hash == _hash_token(token))
     )
     if device_session is None:
         return None
