@@ -24,6 +24,8 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('data_key', sa.LargeBinary(), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('lock_pin_hash', sa.String(length=255), nullable=True),
+    sa.Column('lock_after_minutes', sa.SmallInteger(), server_default='5', nullable=False),
     sa.Column('journal_version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -38,6 +40,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_device_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_device_sessions')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_device_sessions_token_hash'))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -27,6 +27,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     data_key: Mapped[bytes] = mapped_column(LargeBinary)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Optional app lock for a shared phone: a PIN asked after some minutes away.
+    lock_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    lock_after_minutes: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -65,6 +68,7 @@ class DeviceSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 

@@ -159,7 +159,9 @@ def _account_page(errors: dict | None = None, status: int = 200):
             sessions=services.device_sessions(current_user),
             events=services.security_events(current_user),
             event_labels=services.EVENT_LABELS,
+            lock_choices=services.LOCK_CHOICES,
             errors=errors or {},
+            form=request.form,
         ),
         status,
     )
@@ -225,4 +227,80 @@ def delete_account():
             "auth/delete.html", errors=errors, phrase=services.ERASE_PHRASE, form=request.form
         ),
         422 if errors else 200,
+    )
+
+
+# -- App lock ----------------------------------------------------------------------------------
+
+# What a locked device may still reach: the way to unlock or leave, help, and the app's files.
+OPEN_WHILE_LOCKED = {"auth.unlock", "auth.lock", "auth.logout", "support.support", "static"}
+
+
+@bp.before_app_request
+def _locked_devices_see_only_the_lock():
+    if request.endpoint in OPEN_WHILE_LOCKED or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and services.is_locked(current_user):
+        if request.path.startswith("/api/"):
+            return {"error": "Tend is locked on this device. Unlock it to continue."}, 423
+        if request.headers.get("HX-Request") == "true":
+            response = current_app.response_class(status=204)
+            response.headers["HX-Redirect"] = url_for("auth.unlock")
+            return response
+        return redirect(url_for("auth.unlock", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.post("/account/lock")
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def set_app_lock():
+    try:
+        services.set_app_lock(
+            current_user,
+            password=request.form.get("lock_password", ""),
+            pin=request.form.get("pin", ""),
+            minutes=request.form.get("lock_after", ""),
+        )
+    except ValidationError as exc:
+        return _account_page(exc.errors, 422)
+    flash("The app lock is on for every device you use.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/lock/remove")
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def remove_app_lock():
+    try:
+        services.remove_app_lock(current_user, password=request.form.get("unlock_password", ""))
+    except ValidationError as exc:
+        return _account_page(exc.errors, 422)
+    flash("The app lock is off.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/lock")
+@login_required
+def lock():
+    services.lock_device(current_user)
+    if request.headers.get("HX-Request") == "true" or request.is_json:
+        return "", 204
+    return redirect(url_for("auth.unlock"))
+
+
+@bp.route("/unlock", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def unlock():
+    if not services.is_locked(current_user):
+        return redirect(_safe_next(request.values.get("next")))
+    error = None
+    if request.method == "POST":
+        if services.unlock_device(current_user, request.form.get("pin", "")):
+            return redirect(_safe_next(request.form.get("next")))
+        error = "That PIN is not right. Take your time."
+    return (
+        render_template("auth/unlock.html", error=error, next=request.values.get("next", "")),
+        422 if error else 200,
     )

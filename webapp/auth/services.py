@@ -163,14 +163,18 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
         db.session.delete(device_session)
         db.session.commit()
         return None
-    if now - device_session.last_seen_at >= TOUCH_EVERY:
+    user = device_session.user
+    away = now - device_session.last_seen_at
+    if user.lock_pin_hash and device_session.locked_at is None and away >= lock_after(user):
+        device_session.locked_at = now  # away too long on a device with an app lock
+    touch_every = min(TOUCH_EVERY, lock_after(user) / 2) if user.lock_pin_hash else TOUCH_EVERY
+    if away >= touch_every or device_session.locked_at == now:
         device_session.last_seen_at = now
         idle = REMEMBERED_IDLE if device_session.remember else BROWSER_IDLE
         limit = device_session.created_at + REMEMBERED_MAX
         device_session.expires_at = min(now + idle, limit)
         db.session.commit()
     device_session.cookie_token = token
-    user = device_session.user
     user.device_session = device_session
     return user
 
@@ -214,6 +218,9 @@ EVENT_LABELS = {
     "session_revoked": "A device was signed out",
     "export": "Journal exported",
     "push_device_added": "Reminders turned on for a device",
+    "app_lock_set": "App lock turned on",
+    "app_lock_removed": "App lock turned off",
+    "unlock_failed": "Wrong app lock PIN",
 }
 
 
@@ -275,3 +282,70 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
     forget_data_keys()
+
+
+# -- App lock ----------------------------------------------------------------------------------
+
+LOCK_CHOICES = (1, 5, 15, 30, 60)  # minutes away before the PIN is asked
+
+
+def lock_after(user: User) -> timedelta:
+    return timedelta(minutes=user.lock_after_minutes or 5)
+
+
+def set_app_lock(user: User, *, password: str, pin: str, minutes: object) -> None:
+    """Turn on (or change) the PIN asked when Tend comes back after some minutes away."""
+    errors = {}
+    if not _verify(user.password_hash, password):
+        errors["lock_password"] = "That is not your password."  # noqa: S105 (a message)
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        errors["pin"] = "The PIN is 4 to 8 digits."
+    try:
+        minutes = int(str(minutes))
+    except ValueError:
+        minutes = None
+    if minutes not in LOCK_CHOICES:
+        errors["lock_after"] = "Choose one of the times offered."
+    if errors:
+        raise ValidationError(errors)
+    user.lock_pin_hash = password_hasher.hash(pin)
+    user.lock_after_minutes = minutes
+    db.session.commit()
+    record_event(user, "app_lock_set")
+
+
+def remove_app_lock(user: User, *, password: str) -> None:
+    if not _verify(user.password_hash, password):
+        raise ValidationError({"unlock_password": "That is not your password."})  # noqa: S105
+    user.lock_pin_hash = None
+    db.session.execute(
+        DeviceSession.__table__.update()
+        .where(DeviceSession.user_id == user.id)
+        .values(locked_at=None)
+    )
+    db.session.commit()
+    record_event(user, "app_lock_removed")
+
+
+def lock_device(user: User) -> None:
+    """Lock this device now (the page noticed it was away long enough)."""
+    device_session = user.device_session
+    if user.lock_pin_hash and device_session is not None and device_session.locked_at is None:
+        device_session.locked_at = utcnow()
+        db.session.commit()
+
+
+def is_locked(user: User) -> bool:
+    device_session = getattr(user, "device_session", None)
+    return bool(user.lock_pin_hash and device_session and device_session.locked_at)
+
+
+def unlock_device(user: User, pin: str) -> bool:
+    if not user.lock_pin_hash:
+        return True
+    if not _verify(user.lock_pin_hash, pin or ""):
+        record_event(user, "unlock_failed", user.device_session and user.device_session.device)
+        return False
+    user.device_session.locked_at = None
+    db.session.commit()
+    return True

@@ -29,6 +29,7 @@ def timeline():
             current_user.id,
             current_user.journal_version,
             current_user.timezone,
+            current_user.lock_after_minutes if current_user.lock_pin_hash else None,
             session.get("csrf_token"),
             current_app.config["ENTRIES_PER_PAGE"],
         )
