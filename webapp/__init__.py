@@ -50,9 +50,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from webapp.auth import bp as auth_bp
     from webapp.journal import bp as journal_bp
+    from webapp.push import bp as push_bp
+    from webapp.push import init_push
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(push_bp)
+    init_push(app)
 
     init_error_pages(app)
     init_security(app)

@@ -2,5 +2,6 @@
 
 from webapp.auth.models import User
 from webapp.journal.models import Entry
+from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 
-__all__ = ["User", "Entry"]
+__all__ = ["User", "Entry", "PushSubscription", "Reminder", "Delivery", "ReminderSettings"]
