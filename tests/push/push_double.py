@@ -66,7 +66,7 @@ class Subscriber:
 @dataclass
 class Received:
     subscriber_id: str
-    headers: dict
+    headers: dict  # names in lower case
     claims: dict
     plaintext: bytes
     status: int
@@ -164,7 +164,8 @@ class PushDouble:
             time.sleep(self.answer_delay)
         with self.lock:
             self.received.append(
-                Received(subscriber_id, dict(request.headers), claims, plaintext, answer.status)
+                Received(subscriber_id, {k.lower(): v for k, v in request.headers.items()},
+                         claims, plaintext, answer.status)
             )
         with contextlib.suppress(OSError):  # the sender may have given up waiting
             self._reply(request, answer.status, answer.retry_after)

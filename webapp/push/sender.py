@@ -89,9 +89,11 @@ def notification_payload(
         return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
     payload = encode(body)
-    while len(payload) > MAX_PLAINTEXT and body:
-        body = body[: max(0, len(body) - 100 - (len(payload) - MAX_PLAINTEXT))].rstrip() + "…"
-        payload = encode(body if len(body) > 1 else "")
+    kept = body
+    while len(payload) > MAX_PLAINTEXT and kept:
+        # A character is at most 6 bytes of JSON, so this never cuts more than needed.
+        kept = kept[: len(kept) - max(1, (len(payload) - MAX_PLAINTEXT) // 6)]
+        payload = encode(kept.rstrip() + "…")
     if len(payload) > MAX_PLAINTEXT:
         raise ValueError("push payload cannot be made small enough")
     return payload
