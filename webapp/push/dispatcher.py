@@ -173,7 +173,8 @@ class Dispatcher:
         claims = claim_due(self.batch_size, self.lease_seconds)
         if not claims:
             return 0
-        deadline = time.monotonic() + self.lease_seconds - LEASE_MARGIN
+        margin = min(LEASE_MARGIN, self.lease_seconds / 3)
+        deadline = time.monotonic() + self.lease_seconds - margin
         now = utcnow()
         verdicts: dict[uuid.UUID, Verdict] = {}
         to_send = []
