@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -146,22 +147,30 @@ class PushSender:
         self.concurrency = concurrency
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._thread: threading.Thread | None = None
 
-    # The loop lives as long as the sender, so connections are kept alive between batches.
+    # The loop lives in its own thread as long as the sender, so connections are kept alive
+    # between batches and callers may be anywhere (even inside another event loop).
     def send_batch(self, messages: list[PushMessage], deadline: float) -> list[PushResult]:
         """Send every message; ``deadline`` (time.monotonic()) bounds the whole batch."""
         if not messages:
             return []
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self._send_all(messages, deadline))
+            self._thread = threading.Thread(target=self._loop.run_forever,
+                                            name="tend-push-sender", daemon=True)
+            self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._send_all(messages, deadline), self._loop)
+        return future.result()
 
     def close(self) -> None:
         if self._loop is None:
             return
         if self._session is not None:
-            self._loop.run_until_complete(self._session.close())
+            asyncio.run_coroutine_threadsafe(self._session.close(), self._loop).result()
             self._session = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
         self._loop.close()
         self._loop = None
 
