@@ -404,3 +404,27 @@ def test_the_dispatcher_stops_gracefully_when_asked(push_service, push_app, alic
     dispatcher.sender.close()
     assert not thread.is_alive()
     assert len(push_service.received) == 1
+
+
+def test_make_run_sends_from_a_thread_in_the_web_process_but_tests_do_not(
+    push_service, push_app, alice_user, monkeypatch
+):
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("TEND_EMBEDDED_DISPATCHER", "1")
+    database = push_app.config["SQLALCHEMY_DATABASE_URI"]
+    assert "tend_dispatcher_stop" not in make_app(database).extensions, "never under TESTING"
+
+    subscribe(alice_user, push_service.new_subscriber())
+    due_check_in(alice_user)
+    served = make_app(database, TESTING=False, REMINDER_IDLE_SECONDS=0.05)
+    stop = served.extensions["tend_dispatcher_stop"]
+    try:
+        deadline = time.monotonic() + 15
+        while not push_service.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        served.extensions["tend_dispatcher_thread"].join(timeout=10)
+    assert len(push_service.received) == 1
+    assert push_service.problems == []

@@ -389,5 +389,7 @@ def start_embedded_dispatcher(app: Flask) -> threading.Event:
             finally:
                 dispatcher.sender.close()
 
-    threading.Thread(target=work, name="tend-reminders", daemon=True).start()
+    thread = threading.Thread(target=work, name="tend-reminders", daemon=True)
+    thread.start()
+    app.extensions["tend_dispatcher_thread"] = thread
     return stop
