@@ -183,48 +183,55 @@ class PushDouble:
         subscriber = self.subscribers.get(subscriber_id)
         if subscriber is None:
             return f"unknown subscription {subscriber_id}", {}, b""
-        authorization = request.headers.get("Authorization", "")
-        scheme, _, params = authorization.partition(" ")
-        if scheme.lower() != "vapid":
-            return f"Authorization scheme is {scheme!r}, not vapid", {}, b""
-        parts = dict(p.strip().split("=", 1) for p in params.split(",") if "=" in p)
-        if parts.get("k") != self.vapid_public_key:
-            return "the VAPID key is not the one the application server published", {}, b""
-        token = parts.get("t", "")
-        try:
-            header_b64, claims_b64, signature_b64 = token.split(".")
-            header = json.loads(b64url_decode(header_b64))
-            claims = json.loads(b64url_decode(claims_b64))
-            signature = b64url_decode(signature_b64)
-        except ValueError:
-            return "the VAPID JWT is malformed", {}, b""
-        if header.get("alg") != "ES256" or len(signature) != 64:
-            return "the VAPID JWT is not ES256", claims, b""
-        public_key = ec.EllipticCurvePublicKey.from_encoded_point(
-            ec.SECP256R1(), b64url_decode(self.vapid_public_key)
-        )
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                   int.from_bytes(signature[32:], "big"))
-        try:
-            public_key.verify(der, f"{header_b64}.{claims_b64}".encode(),
-                              ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature:
-            return "the VAPID JWT signature does not verify", claims, b""
-        if claims.get("aud") != self.origin:
-            problem = f"aud {claims.get('aud')!r} is not this push service ({self.origin})"
-            return problem, claims, b""
-        now = time.time()
-        exp = claims.get("exp")
-        if not isinstance(exp, int) or not now < exp <= now + 24 * 3600:
-            return f"exp {exp!r} is not within the next 24 hours", claims, b""
-        if not claims.get("sub"):
-            return "the VAPID JWT has no sub", claims, b""
-        if request.headers.get("Content-Encoding") != "aes128gcm":
-            return "the body is not aes128gcm", claims, b""
-        if request.headers.get("TTL") is None:
-            return "no TTL header", claims, b""
-        try:
-            plaintext = subscriber.decrypt(body)
-        except Exception as exc:  # noqa: BLE001 - any failure means the browser could not read it
-            return f"cannot decrypt the body: {exc!r}", claims, b""
-        return None, claims, plaintext
+        return verify_push(request.headers, body, origin=self.origin,
+                           vapid_public_key=self.vapid_public_key, subscriber=subscriber)
+
+
+def verify_push(headers, body: bytes, *, origin: str, vapid_public_key: str,
+                subscriber: Subscriber) -> tuple[str | None, dict, bytes]:
+    """Check a push request the way a push service and then the browser would.
+
+    Returns (problem or None, JWT claims, decrypted plaintext)."""
+    authorization = headers.get("Authorization", "")
+    scheme, _, params = authorization.partition(" ")
+    if scheme.lower() != "vapid":
+        return f"Authorization scheme is {scheme!r}, not vapid", {}, b""
+    parts = dict(p.strip().split("=", 1) for p in params.split(",") if "=" in p)
+    if parts.get("k") != vapid_public_key:
+        return "the VAPID key is not the one the application server published", {}, b""
+    token = parts.get("t", "")
+    try:
+        header_b64, claims_b64, signature_b64 = token.split(".")
+        header = json.loads(b64url_decode(header_b64))
+        claims = json.loads(b64url_decode(claims_b64))
+        signature = b64url_decode(signature_b64)
+    except ValueError:
+        return "the VAPID JWT is malformed", {}, b""
+    if header.get("alg") != "ES256" or len(signature) != 64:
+        return "the VAPID JWT is not ES256", claims, b""
+    public_key = ec.EllipticCurvePublicKey.from_encoded_point(
+        ec.SECP256R1(), b64url_decode(vapid_public_key)
+    )
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                               int.from_bytes(signature[32:], "big"))
+    try:
+        public_key.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return "the VAPID JWT signature does not verify", claims, b""
+    if claims.get("aud") != origin:
+        return f"aud {claims.get('aud')!r} is not this push service ({origin})", claims, b""
+    now = time.time()
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or not now < exp <= now + 24 * 3600:
+        return f"exp {exp!r} is not within the next 24 hours", claims, b""
+    if not claims.get("sub"):
+        return "the VAPID JWT has no sub", claims, b""
+    if headers.get("Content-Encoding") != "aes128gcm":
+        return "the body is not aes128gcm", claims, b""
+    if headers.get("TTL") is None:
+        return "no TTL header", claims, b""
+    try:
+        plaintext = subscriber.decrypt(body)
+    except Exception as exc:  # noqa: BLE001 - any failure means the browser could not read it
+        return f"cannot decrypt the body: {exc!r}", claims, b""
+    return None, claims, plaintext

@@ -428,3 +428,22 @@ def test_make_run_sends_from_a_thread_in_the_web_process_but_tests_do_not(
         served.extensions["tend_dispatcher_thread"].join(timeout=10)
     assert len(push_service.received) == 1
     assert push_service.problems == []
+
+
+def test_the_push_double_catches_a_claims_dict_reused_across_origins(
+    push_service, other_push_service, push_app
+):
+    """Why Tend never shares a claims dict: plain pywebpush writes the first endpoint's
+    origin into it as ``aud``, and the second push service rejects the token."""
+    from pywebpush import WebPushException, webpush
+
+    claims = {"sub": "mailto:care@example.org"}
+    first, second = push_service.new_subscriber(), other_push_service.new_subscriber()
+    webpush(first.subscription_json(), data="hello", vapid_private_key=vapid_for(push_app),
+            vapid_claims=claims, ttl=60, timeout=5)
+    with pytest.raises(WebPushException):
+        webpush(second.subscription_json(), data="hello", vapid_private_key=vapid_for(push_app),
+                vapid_claims=claims, ttl=60, timeout=5)
+    assert push_service.problems == []
+    assert other_push_service.problems == [
+        f"aud '{push_service.origin}' is not this push service ({other_push_service.origin})"]
