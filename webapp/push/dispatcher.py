@@ -22,7 +22,8 @@ from urllib.parse import urljoin
 
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Integer, any_, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -50,6 +51,31 @@ DELIVERY_OPTIONS = {
 
 R = Reminder.__table__
 S = PushSubscription.__table__
+D = Delivery.__table__
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column, values, pg: bool):
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one short statement that the
+    driver can cache instead of one placeholder per value."""
+    values = list(values)
+    if pg:
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def claimed_pairs(pairs: list[tuple], pg: bool):
+    """``(id, fencing_token)`` is one of ``pairs``: how an outcome proves its claim is current."""
+    if pg:
+        rows = func.unnest(
+            bindparam(None, [p[0] for p in pairs], type_=ARRAY(R.c.id.type)),
+            bindparam(None, [p[1] for p in pairs], type_=ARRAY(Integer())),
+        ).table_valued("id", "token").render_derived()
+        return tuple_(R.c.id, R.c.fencing_token).in_(select(rows.c.id, rows.c.token))
+    return tuple_(R.c.id, R.c.fencing_token).in_(pairs)
 
 
 @dataclass
@@ -141,6 +167,7 @@ class Dispatcher:
         self.retry_base_seconds = retry_base_seconds
         self.icon = urljoin(self.public_url, icon)
         self.badge = urljoin(self.public_url, badge)
+        self.snooze_url = urljoin(self.public_url, "/reminders/snooze")
         self.stale_outcomes = 0
 
     # --- the loop ---------------------------------------------------------------------------
@@ -178,12 +205,15 @@ class Dispatcher:
         now = utcnow()
         verdicts: dict[uuid.UUID, Verdict] = {}
         to_send = []
+        pg = _on_postgresql()
         user_ids = {c.user_id for c in claims}
-        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        users = {u.id: u for u in db.session.execute(
+            select(User.id, User.timezone).where(among(User.__table__.c.id, user_ids, pg)))}
         settings = {
             s.user_id: s
             for s in db.session.scalars(
-                select(ReminderSettings).where(ReminderSettings.user_id.in_(user_ids))
+                select(ReminderSettings).where(
+                    among(ReminderSettings.__table__.c.user_id, user_ids, pg))
             )
         }
         for claim in claims:
@@ -197,7 +227,7 @@ class Dispatcher:
         if to_send:
             for sub in db.session.execute(
                 select(S.c.id, S.c.user_id, S.c.endpoint, S.c.p256dh, S.c.auth).where(
-                    S.c.user_id.in_({c.user_id for c in to_send})
+                    among(S.c.user_id, {c.user_id for c in to_send}, pg)
                 )
             ):
                 subscriptions[sub.user_id].append(sub)
@@ -239,18 +269,22 @@ class Dispatcher:
             return Verdict("pending", None, allowed, attempts_back=1)
         return None
 
+    def _absolute(self, path: str) -> str:
+        if path.startswith("/") and not path.startswith("//"):
+            return self.public_url + path[1:]
+        return urljoin(self.public_url, path)
+
     def _payload(self, claim: Claim) -> bytes:
-        url = urljoin(self.public_url, claim.url)
         token = self.snooze_tokens.dumps(str(claim.id))
         return notification_payload(
             title=claim.title,
             body=claim.body,
-            url=url,
+            url=self._absolute(claim.url),
             tag=f"tend-{claim.kind}-{claim.id}",
             reminder_id=str(claim.id),
-            snooze_url=urljoin(self.public_url, "/reminders/snooze"),
+            snooze_url=self.snooze_url,
             snooze_token=token,
-            later_url=urljoin(self.public_url, f"/reminders/later?t={token}"),
+            later_url=f"{self.public_url}reminders/later?t={token}",
             icon=self.icon,
             badge=self.badge,
         )
@@ -285,6 +319,7 @@ class Dispatcher:
     def _record(self, claims: list[Claim], verdicts: dict, by_claim: dict) -> None:
         """Write every verdict under its fencing token; return nothing for stale claims."""
         now = utcnow()
+        pg = _on_postgresql()
         groups: dict[tuple, list[tuple]] = defaultdict(list)
         for claim in claims:
             v = verdicts[claim.id]
@@ -309,7 +344,7 @@ class Dispatcher:
                 chunk = pairs[start : start + 500]
                 rows = db.session.execute(
                     update(R)
-                    .where(tuple_(R.c.id, R.c.fencing_token).in_(chunk), R.c.status == "leased")
+                    .where(claimed_pairs(chunk, pg), R.c.status == "leased")
                     .values(**values)
                     .returning(R.c.id)
                 ).scalars()
@@ -334,21 +369,27 @@ class Dispatcher:
                     gone.append(r.subscription_id)
                 else:
                     last_outcomes[(r.outcome, r.status_code)].append(r.subscription_id)
-        if deliveries:
-            db.session.execute(insert(Delivery.__table__), deliveries)
+        if deliveries and pg:
+            columns = ("reminder_id", "subscription_id", "attempted_at", "outcome",
+                       "status_code", "detail")
+            arrays = [bindparam(None, [d[c] for d in deliveries], type_=ARRAY(D.c[c].type))
+                      for c in columns]
+            rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+            db.session.execute(insert(D).from_select(columns, select(*rows.c)))
+        elif deliveries:
+            db.session.execute(insert(D), deliveries)
         for (outcome, status_code), ids in last_outcomes.items():
             for start in range(0, len(ids), 1000):
                 db.session.execute(
-                    update(S).where(S.c.id.in_(ids[start : start + 1000]))
+                    update(S).where(among(S.c.id, ids[start : start + 1000], pg))
                     .values(last_outcome=outcome, last_status_code=status_code,
                             last_outcome_at=now)
                 )
         if gone:
             # The browser or push service dropped these subscriptions: forget them.
-            D = Delivery.__table__
-            db.session.execute(update(D).where(D.c.subscription_id.in_(gone))
+            db.session.execute(update(D).where(among(D.c.subscription_id, gone, pg))
                                .values(subscription_id=None))
-            db.session.execute(delete(S).where(S.c.id.in_(gone)))
+            db.session.execute(delete(S).where(among(S.c.id, gone, pg)))
         db.session.commit()
 
 
