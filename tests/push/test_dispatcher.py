@@ -447,3 +447,15 @@ def test_the_push_double_catches_a_claims_dict_reused_across_origins(
     assert push_service.problems == []
     assert other_push_service.problems == [
         f"aud '{push_service.origin}' is not this push service ({other_push_service.origin})"]
+
+
+def test_array_parameters_keep_awkward_text_intact(push_app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("array parameters are how the dispatcher talks to PostgreSQL only")
+    from sqlalchemy import Text
+    from sqlalchemy import func as sql
+
+    from webapp.push.dispatcher import pg_array
+
+    values = ['a "quoted", {braced} \\ back', None, "NULL", "", "ü…", "  spaced  "]
+    assert db.session.scalars(select(sql.unnest(pg_array(values, Text())))).all() == values

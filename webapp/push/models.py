@@ -126,6 +126,11 @@ class ReminderSettings(db.Model):
     intention_on: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def allows(self, kind: str) -> bool:
-        if kind not in SWITCHABLE_KINDS:
-            return True
-        return bool(getattr(self, f"{kind}_on"))
+        return kind_allowed(self, kind)
+
+
+def kind_allowed(settings, kind: str) -> bool:
+    """Whether settings (a ReminderSettings or a row of its table) let ``kind`` through."""
+    if kind not in SWITCHABLE_KINDS:
+        return True
+    return bool(getattr(settings, f"{kind}_on"))
