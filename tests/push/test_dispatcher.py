@@ -459,3 +459,16 @@ def test_array_parameters_keep_awkward_text_intact(push_app):
 
     values = ['a "quoted", {braced} \\ back', None, "NULL", "", "ü…", "  spaced  "]
     assert db.session.scalars(select(sql.unnest(pg_array(values, Text())))).all() == values
+
+
+def test_one_broken_subscription_does_not_stop_the_others(push_service, dispatcher, alice_user):
+    subscribe(alice_user, push_service.new_subscriber(), "Good phone")
+    db.session.add(PushSubscription(user_id=alice_user.id, endpoint="https://push.example/x",
+                                    p256dh="not-a-key", auth="AAAA", device_label="Broken"))
+    db.session.commit()
+    reminder = due_check_in(alice_user)
+    dispatcher.run_once()
+    assert fresh(reminder).status == "sent"
+    outcomes = sorted(d.outcome for d in deliveries_of(reminder))
+    assert outcomes == ["rejected", "sent"]
+    assert len(push_service.received) == 1

@@ -198,6 +198,12 @@ def test_later_from_the_service_worker_snoozes_by_an_hour(push_app, client, alic
         assert client.post("/reminders/snooze", json=bad).status_code == 400
     assert client.post("/reminders/snooze", data="{broken",
                        content_type="application/json").status_code == 400
+    # A reminder whose journey was deleted stays gone.
+    snoozed.status = "cancelled"
+    db.session.commit()
+    assert client.post("/reminders/snooze", json={"token": token}).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Reminder, reminder.id).status == "cancelled"
 
 
 def test_later_without_a_service_worker_asks_before_snoozing(push_app, client, alice_user):
@@ -214,6 +220,16 @@ def test_later_without_a_service_worker_asks_before_snoozing(push_app, client, a
     db.session.expire_all()
     assert db.session.get(Reminder, reminder.id).status == "pending"
     assert client.get("/reminders/later?t=forged").status_code == 404
+
+
+def test_a_dispatcher_refuses_to_start_without_a_proper_vapid_subject(push_app):
+    import pytest
+
+    from webapp.push.dispatcher import make_sender
+
+    push_app.config["VAPID_SUBJECT"] = "tend at home"
+    with pytest.raises(RuntimeError, match="VAPID_SUBJECT must be a mailto: address"):
+        make_sender(push_app)
 
 
 def test_the_deep_link_opens_the_prompt_above_a_new_entry(alice, bob, alice_user):

@@ -455,6 +455,11 @@ class Dispatcher:
 def make_sender(app: Flask) -> PushSender:
     from webapp.push.settings import vapid_for
 
+    subject = app.config["VAPID_SUBJECT"] or ""
+    if not subject.startswith(("mailto:", "https://")):
+        raise RuntimeError(
+            f"VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}"
+        )
     signer = VapidSigner(vapid_for(app), app.config["VAPID_SUBJECT"])
     return PushSender(
         signer,

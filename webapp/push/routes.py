@@ -179,7 +179,7 @@ def snooze():
     data = request.get_json(silent=True)
     token = data.get("token") if isinstance(data, dict) else None
     reminder = reminder_from_snooze_token(token) if isinstance(token, str) else None
-    if reminder is None:
+    if reminder is None or reminder.status == "cancelled":
         return jsonify(errors={"token": "This reminder can no longer be snoozed."}), 400
     planning.snooze(reminder)
     return jsonify(due_at=reminder.due_at.isoformat())
@@ -190,7 +190,7 @@ def later():
     """"Later" from a notification shown without the service worker: confirm, then snooze."""
     token = request.values.get("t", "")
     reminder = reminder_from_snooze_token(token)
-    if reminder is None:
+    if reminder is None or reminder.status == "cancelled":
         abort(404)
     if request.method == "POST":
         planning.snooze(reminder)

@@ -213,16 +213,16 @@ class PushSender:
             connect=self.connect_timeout,
             sock_read=self.read_timeout,
         )
-        headers = self.signer.headers_for(message.endpoint)
-        headers["Urgency"] = message.urgency
-        if message.topic:
-            headers["Topic"] = message.topic
-        pusher = WebPusher(
-            _FreshSubscription(endpoint=message.endpoint,
-                               keys={"p256dh": message.p256dh, "auth": message.auth}),
-            aiohttp_session=self._session,
-        )
         try:
+            headers = self.signer.headers_for(message.endpoint)
+            headers["Urgency"] = message.urgency
+            if message.topic:
+                headers["Topic"] = message.topic
+            pusher = WebPusher(
+                _FreshSubscription(endpoint=message.endpoint,
+                                   keys={"p256dh": message.p256dh, "auth": message.auth}),
+                aiohttp_session=self._session,
+            )
             response = await pusher.send_async(
                 message.payload, headers, ttl=message.ttl, content_encoding="aes128gcm",
                 timeout=timeout,
