@@ -289,3 +289,28 @@ def test_subscribing_from_the_page_then_a_test_reminder_arrives(browser, live_se
         page.get_by_role("button", name="Remove Test laptop").click()
         expect(page.get_by_text("No device receives reminders yet.")).to_be_visible()
         context.close()
+
+
+def test_the_reminders_page_fits_a_360px_screen(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 360, "height": 740},
+                                  base_url=live_server.url)
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    sign_up(page, "narrow@example.org")
+    user = find_user_by_email("narrow@example.org")
+    planning.plan_journey_arc(user, "journey-2", utcnow())
+    page.goto("/settings/reminders")
+    expect(page.get_by_role("button", name="Turn on reminders on this device")).to_be_visible()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the screen"
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'main button, main input:not([type=hidden]):not([type=checkbox]), main select')]
+            .filter((el) => el.offsetParent !== null)
+            .filter((el) => el.getBoundingClientRect().height < 44)
+            .map((el) => el.outerHTML.slice(0, 80))"""
+    )
+    assert small == []
+    assert page.get_by_text("Coming up").is_visible()
+    page.screenshot(path=str(tmp_path / "reminders-360.png"), full_page=True)
+    context.close()
