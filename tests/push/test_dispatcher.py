@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.push import planning
 from webapp.push.dispatcher import Dispatcher, claim_due, make_dispatcher
 from webapp.push.models import Delivery, PushSubscription, Reminder
-from webapp.push.sender import MAX_PLAINTEXT, PushSender, notification_payload
+from webapp.push.sender import MAX_PLAINTEXT, PushMessage, PushSender, notification_payload
 from webapp.push.settings import vapid_for
 from webapp.push.vapid import VapidSigner
 from webapp.types import utcnow
@@ -472,3 +472,21 @@ def test_one_broken_subscription_does_not_stop_the_others(push_service, dispatch
     outcomes = sorted(d.outcome for d in deliveries_of(reminder))
     assert outcomes == ["rejected", "sent"]
     assert len(push_service.received) == 1
+
+
+def test_the_sender_keeps_at_most_its_concurrency_in_flight(push_service, push_app):
+    push_service.answer_delay = 0.2
+    sender = PushSender(VapidSigner(vapid_for(push_app), "mailto:care@example.org"),
+                        concurrency=2)
+    subscribers = [push_service.new_subscriber() for _ in range(4)]
+    messages = [PushMessage(n, s.endpoint, s.p256dh, s.auth, b'{"web_push":8030}', 60)
+                for n, s in enumerate(subscribers)]
+    try:
+        started = time.monotonic()
+        results = sender.send_batch(messages, time.monotonic() + 20)
+        elapsed = time.monotonic() - started
+    finally:
+        sender.close()
+    assert [r.outcome for r in results] == ["sent"] * 4
+    assert [r.subscription_id for r in results] == [0, 1, 2, 3]
+    assert elapsed >= 0.4, "two rounds of two"

@@ -83,14 +83,17 @@ def pg_array(values, element_type):
     """A PostgreSQL array parameter sent as one text literal and cast on the server: much
     cheaper than the driver adapting every element, and one short, cacheable statement
     instead of a placeholder per value."""
-    items = []
-    for value in values:
-        if value is None:
-            items.append("NULL")
-        else:
-            text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-            items.append(f'"{text}"')
-    literal = "{" + ",".join(items) + "}"
+    if all(isinstance(value, uuid.UUID | int) for value in values):
+        literal = "{" + ",".join(map(str, values)) + "}"  # nothing in them needs quoting
+    else:
+        items = []
+        for value in values:
+            if value is None:
+                items.append("NULL")
+            else:
+                text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+                items.append(f'"{text}"')
+        literal = "{" + ",".join(items) + "}"
     return cast(bindparam(None, literal, type_=Text()), ARRAY(element_type))
 
 

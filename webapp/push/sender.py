@@ -195,6 +195,8 @@ class PushSender:
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
             )
+        if len(messages) <= self.concurrency:
+            return await asyncio.gather(*(self._send_one(m, deadline) for m in messages))
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(message: PushMessage) -> PushResult:
