@@ -231,3 +231,14 @@ def test_snoozing_brings_a_reminder_back_in_an_hour_outside_quiet_hours(alice_us
     late = datetime(2030, 1, 10, 20, 30, tzinfo=BERLIN)
     planning.snooze(reminder, now=late)
     assert local(reminder.due_at, BERLIN) == datetime(2030, 1, 11, 8, 0, tzinfo=BERLIN)
+
+
+def test_two_people_with_the_same_practice_keep_their_own_schedules(alice_user, bob_user):
+    now = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+    mine = planning.plan_practice_reminders(alice_user, "breathwork", [1], time(9, 0), now=now)
+    theirs = planning.plan_practice_reminders(bob_user, "breathwork", [2], time(9, 0), now=now)
+    assert {r.user_id for r in mine} == {alice_user.id}
+    assert {r.user_id for r in theirs} == {bob_user.id}
+    planning.plan_practice_reminders(bob_user, "breathwork", [], time(9, 0), now=now)
+    assert {r.status for r in reminders_of(alice_user)} == {"pending"}
+    assert {r.status for r in reminders_of(bob_user)} == {"cancelled"}

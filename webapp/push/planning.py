@@ -324,7 +324,7 @@ def plan_practice_reminders(
     zone = zone_of(user)
     days = {int(d) for d in weekdays if 0 <= int(d) <= 6}
     settings = settings_for(user)
-    series = f"practice:{practice_key}"
+    series = f"practice:{user.id}:{practice_key}"  # practice keys may repeat across people
     today = now.astimezone(zone).date()
     wanted_keys: set[str] = set()
     planned = []
