@@ -320,7 +320,10 @@ def write_results(r: dict, top: str) -> None:
 {r['concurrency']} pushes in flight each), encrypted with pywebpush (aes128gcm) and
 delivered to a local push service that answers 201 after 30 ms and fully verified one
 request in 1,000 (VAPID JWT and decryption: {r['service']['verified']} verified, no problems).
-Machine: {r['cpus']} cores, shared (load average {r['load_before']:.2f} at the start).
+Machine: {r['cpus']} cores, shared with other work (load average {r['load_before']:.2f} at
+the start), so the wall time moves by several seconds between runs with that load.
+Run it with `.venv/bin/python bench/reminders.py --write` (it empties the database in
+`BENCH_DATABASE_URL`).
 
 | | Result |
 | --- | --- |
