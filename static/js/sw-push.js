@@ -60,17 +60,19 @@ async function tendOpen(url) {
 
 async function tendSnooze(data) {
   if (!data.snooze || !data.token) return;
-  await fetch(data.snooze, {
+  const response = await fetch(data.snooze, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ token: data.token }),
   });
+  if (!response.ok) throw new Error(`snooze refused: ${response.status}`);
 }
 
 self.addEventListener("notificationclick", (event) => {
   const data = (event.notification && event.notification.data) || {};
   event.notification.close();
   const work = event.action === "later" ? tendSnooze(data) : tendOpen(data.url || "/");
+  self.tendLastClick = work; // lets a test wait for what the click started
   event.waitUntil(work);
 });

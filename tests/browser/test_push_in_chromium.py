@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from webapp.auth.services import find_user_by_email
 from webapp.extensions import db
@@ -48,6 +47,17 @@ def register_worker(page) -> None:
     assert state == "activated"
 
 
+def wait_for(page, condition, seconds: float = 20):
+    """Poll ``condition`` while letting the browser work; return its last value."""
+    value = condition()
+    for _ in range(int(seconds * 10)):
+        if value:
+            return value
+        page.wait_for_timeout(100)
+        value = condition()
+    return value
+
+
 def registration_id(cdp, page, scope: str) -> str:
     found: dict[str, str] = {}
 
@@ -58,10 +68,8 @@ def registration_id(cdp, page, scope: str) -> str:
 
     cdp.on("ServiceWorker.workerRegistrationUpdated", on_update)
     cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if "id" in found:
-            return found["id"]
-        page.wait_for_timeout(100)
+    if wait_for(page, lambda: "id" in found):
+        return found["id"]
     raise AssertionError(f"no service worker registration for {scope}")
 
 
@@ -77,17 +85,25 @@ def notifications(page) -> list[dict]:
     )
 
 
-def click_notification(context, action: str) -> None:
+def click_notification(context, action: str) -> str:
     """DevTools cannot click a system notification, so the worker receives the same
     NotificationEvent a click would dispatch, for the notification it is showing."""
     [worker] = [w for w in context.service_workers if w.url.endswith(WORKER)]
-    worker.evaluate(
+    outcome = worker.evaluate(
         """async (action) => {
             const [notification] = await self.registration.getNotifications();
-            self.dispatchEvent(new NotificationEvent("notificationclick", {notification, action}));
+            const click = new NotificationEvent("notificationclick", {notification, action});
+            self.dispatchEvent(click);
+            try {
+              await self.tendLastClick;
+              return "done";
+            } catch (error) {
+              return String(error);
+            }
         }""",
         action,
     )
+    return outcome
 
 
 def payload_for(app, reminder: Reminder, base_url: str) -> str:
@@ -136,11 +152,8 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
         "registrationId": worker_id,
         "data": payload_for(app, reminder, live_server.url),
     })
-    for _ in range(50):
-        shown = notifications(page)
-        if shown:
-            break
-        page.wait_for_timeout(100)
+    shown = wait_for(page, lambda: notifications(page))
+    assert len(shown) == 1, shown
     prompt_url = f"{live_server.url}/reminders/{reminder.id}/write"
     assert shown == [{
         "title": "A soft landing",
@@ -158,10 +171,7 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": live_server.url, "registrationId": worker_id,
         "data": "not json"})
-    for _ in range(50):
-        if len(notifications(page)) == 2:
-            break
-        page.wait_for_timeout(100)
+    wait_for(page, lambda: len(notifications(page)) == 2)
     assert {n["title"] for n in notifications(page)} == {"A soft landing", "Tend"}
     page.evaluate("""async (url) => {
         const registration = await navigator.serviceWorker.getRegistration(url);
@@ -169,7 +179,7 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     }""", WORKER)
 
     # Tapping it brings the open Tend window to the prompt.
-    click_notification(context, "")
+    assert click_notification(context, "") == "done"
     page.wait_for_url(prompt_url)
     expect(page.get_by_role("heading", name="A soft landing")).to_be_visible()
     expect(page.get_by_text(reminder.body)).to_be_visible()
@@ -180,19 +190,11 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": live_server.url, "registrationId": worker_id,
         "data": payload_for(app, reminder, live_server.url)})
-    for _ in range(50):
-        if notifications(page):
-            break
-        page.wait_for_timeout(100)
+    assert len(wait_for(page, lambda: notifications(page))) == 1
     reminder.status = "sent"
     db.session.commit()
-    click_notification(context, "later")
-    for _ in range(50):
-        db.session.expire_all()
-        if db.session.scalar(select(Reminder.status).where(Reminder.id == reminder.id)) \
-                == "pending":
-            break
-        page.wait_for_timeout(100)
+    assert click_notification(context, "later") == "done"
+    db.session.expire_all()
     snoozed = db.session.get(Reminder, reminder.id)
     assert snoozed.status == "pending"
     assert snoozed.due_at - utcnow() > timedelta(minutes=59)
