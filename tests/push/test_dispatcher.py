@@ -382,7 +382,11 @@ def test_two_dispatchers_on_postgresql_send_each_reminder_exactly_once(
     assert {r.status for r in db.session.scalars(select(Reminder))} == {"sent"}
 
 
-def test_the_dispatcher_stops_gracefully_when_asked(push_service, push_app, alice_user):
+def test_the_dispatcher_stops_gracefully_when_asked(
+    push_service, push_app, alice_user, monkeypatch
+):
+    planned = []
+    monkeypatch.setattr(planning, "DAILY_PLANNERS", [lambda: planned.append("ahead")])
     subscribe(alice_user, push_service.new_subscriber())
     due_check_in(alice_user)
     stop = threading.Event()
@@ -404,6 +408,7 @@ def test_the_dispatcher_stops_gracefully_when_asked(push_service, push_app, alic
     dispatcher.sender.close()
     assert not thread.is_alive()
     assert len(push_service.received) == 1
+    assert planned == ["ahead"], "daily planners run once on start, not on every round"
 
 
 def test_make_run_sends_from_a_thread_in_the_web_process_but_tests_do_not(

@@ -242,3 +242,27 @@ def test_two_people_with_the_same_practice_keep_their_own_schedules(alice_user, 
     planning.plan_practice_reminders(bob_user, "breathwork", [], time(9, 0), now=now)
     assert {r.status for r in reminders_of(alice_user)} == {"pending"}
     assert {r.status for r in reminders_of(bob_user)} == {"cancelled"}
+
+
+def test_daily_planners_look_ahead_and_one_failing_does_not_stop_the_others(
+    push_app, alice_user, monkeypatch
+):
+    calls = []
+
+    def practices_ahead():
+        calls.append("practices")
+        planning.plan_practice_reminders(alice_user, "walk", [0, 1, 2, 3, 4, 5, 6], time(17, 0))
+
+    def broken():
+        calls.append("broken")
+        raise RuntimeError("this planner is broken")
+
+    monkeypatch.setattr(planning, "DAILY_PLANNERS", [])
+    planning.register_daily_planner(broken)
+    planning.register_daily_planner(practices_ahead)
+    planning.register_daily_planner(practices_ahead)  # registering twice changes nothing
+    runner = push_app.test_cli_runner()
+    result = runner.invoke(args=["reminders", "plan-ahead"])
+    assert result.exit_code == 0 and "1 planner(s) ran." in result.output
+    assert calls == ["broken", "practices"]
+    assert len(reminders_of(alice_user)) >= 14

@@ -24,6 +24,14 @@ def public_key():
     click.echo(application_server_key(vapid_for(current_app)))
 
 
+@reminders_cli.command("plan-ahead")
+def plan_ahead():
+    """Run the daily planners (practice schedules and the like); for cron with --once."""
+    from webapp.push.planning import run_daily_planners
+
+    click.echo(f"{run_daily_planners()} planner(s) ran.")
+
+
 @reminders_cli.command("run")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
 @click.option("--batch-size", type=int, default=None, help="Reminders claimed per round.")

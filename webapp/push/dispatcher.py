@@ -238,8 +238,13 @@ class Dispatcher:
     # --- the loop ---------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, idle_seconds: float = 2.0) -> None:
-        """Dispatch until ``stop`` is set; the batch in hand is always finished first."""
+        """Dispatch until ``stop`` is set; the batch in hand is always finished first.
+        Once a day (and on start) the registered daily planners look ahead."""
+        planned_on = None
         while not stop.is_set():
+            if planned_on != utcnow().date():
+                planned_on = utcnow().date()
+                planning.run_daily_planners()
             try:
                 handled = self.dispatch_batch()
             except Exception:

@@ -7,8 +7,9 @@ Times are stored in UTC and reasoned about in the person's own timezone.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.push.models import Reminder, ReminderSettings
 from webapp.types import utcnow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_QUIET_START = time(21, 0)
 DEFAULT_QUIET_END = time(8, 0)
@@ -66,6 +69,33 @@ INTENTION_REVISITS: tuple[tuple[str, timedelta], ...] = (
     ("2w", timedelta(weeks=2)),
     ("6w", timedelta(weeks=6)),
 )
+
+
+# --- Looking ahead ------------------------------------------------------------------------
+
+# Functions that plan what lies ahead (say, every chosen practice's next two weeks). Each
+# long-running dispatcher calls them once a day; `flask reminders plan-ahead` does it from
+# cron. Planning is idempotent, so several dispatchers calling them is harmless.
+DAILY_PLANNERS: list[Callable[[], object]] = []
+
+
+def register_daily_planner(planner: Callable[[], object]) -> Callable[[], object]:
+    if planner not in DAILY_PLANNERS:
+        DAILY_PLANNERS.append(planner)
+    return planner
+
+
+def run_daily_planners() -> int:
+    """Run every registered planner; one that fails is logged and the others still run."""
+    ran = 0
+    for planner in list(DAILY_PLANNERS):
+        try:
+            planner()
+            ran += 1
+        except Exception:
+            log.exception("daily reminder planner %r failed", planner)
+            db.session.rollback()
+    return ran
 
 
 # --- Settings -----------------------------------------------------------------------------
