@@ -23,7 +23,7 @@ migrate: install
 	$(BIN)/flask --app wsgi db upgrade
 
 run: migrate
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	TEND_EMBEDDED_DISPATCHER=1 PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests, installed when missing and we may (root).
 chromium:

@@ -55,6 +55,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
     from webapp.practices import bp as practices_bp
+    from webapp.push import bp as push_bp
+    from webapp.push import init_push
     from webapp.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
@@ -63,6 +65,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(practices_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(push_bp)
+    init_push(app)
 
     init_error_pages(app)
     init_security(app)

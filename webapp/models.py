@@ -4,6 +4,7 @@ from webapp.auth.models import User
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Intention, Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
+from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 from webapp.support.models import SafetyPlan
 
 __all__ = [
@@ -15,4 +16,8 @@ __all__ = [
     "ChosenPractice",
     "PracticeLog",
     "SafetyPlan",
+    "PushSubscription",
+    "Reminder",
+    "Delivery",
+    "ReminderSettings",
 ]

@@ -47,3 +47,14 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
     target.querySelector("textarea")?.focus();
   }
 });
+
+// A reminder was tapped while Tend was open: the service worker asks this page to go there.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const message = event.data || {};
+    if (message.type !== "tend:open" || typeof message.url !== "string") return;
+    const target = new URL(message.url, window.location.href);
+    if (target.origin === window.location.origin) window.location.assign(target.href);
+  });
+  navigator.serviceWorker.startMessages();
+}

@@ -170,6 +170,14 @@ def test_erasing_leaves_no_row_and_no_key_of_that_person(app, alice, bob):
     alice.submit("/entries", {"body": "alice's"})
     bob.submit("/entries", {"body": "bob's"})
     alice_id = db.session.scalar(select(User.id).where(User.email == "alice@example.org"))
+    from webapp.push.models import PushSubscription, Reminder
+    from webapp.push.planning import plan_test_reminder
+
+    db.session.add(PushSubscription(user_id=alice_id, endpoint="https://push.example/a",
+                                    p256dh="k", auth="a", device_label="phone"))
+    db.session.commit()
+    plan_test_reminder(db.session.get(User, alice_id))
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 1
     response = alice.submit(
         "/account/delete", {"confirmation": "Delete my journal", "password": PASSWORD}
     )

@@ -15,6 +15,8 @@ from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.journeys.models import Intention, Journey
 from webapp.practices.models import ChosenPractice
+from webapp.push.models import PushSubscription
+from webapp.push.planning import plan_test_reminder
 from webapp.types import utcnow
 
 # endpoint -> "public" (anyone) or "person" (signed-in; objects scoped to their owner)
@@ -68,6 +70,23 @@ RULES = {
     "support.support": "public",  # crisis lines must be one tap away, signed in or not
     "support.safety_plan": "person",
     "support.print_safety_plan": "person",
+    "push.settings_page": "person",
+    "push.save_settings": "person",
+    "push.devices_fragment": "person",
+    "push.subscribe": "person",
+    "push.remove_device": "person",
+    "push.send_test": "person",
+    "push.pause": "person",
+    "push.resume": "person",
+    "push.write": "person",
+    # A notification's "Later": authorised by a signed token naming one reminder, not a session.
+    "push.snooze": "token",
+    "push.later": "token",
+}
+
+# Routes that take no CSRF token, and why.
+CSRF_EXEMPT = {
+    "push.snooze": "posted by the service worker with a signed single-reminder token",
 }
 
 # Route arguments that name shared catalogue items rather than someone's objects.
@@ -83,9 +102,16 @@ def alices_objects(alice) -> dict[str, str]:
     journey = Journey(user_id=alice_id, started_at=utcnow(), intention="alice only")
     intention = Intention(user_id=alice_id, text="alice only")
     chosen = ChosenPractice(user_id=alice_id, practice_id="integration-session")
-    db.session.add_all([journey, intention, chosen])
+    device = PushSubscription(
+        user_id=alice_id, endpoint="https://push.example/alice", p256dh="k", auth="a",
+        device_label="Alice's phone",
+    )
+    db.session.add_all([journey, intention, chosen, device])
     db.session.commit()
+    reminder = plan_test_reminder(db.session.get(User, alice_id))
     return {
+        "device_id": str(device.id),
+        "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
         "journey_id": str(journey.id),
         "intention_id": str(intention.id),
@@ -125,7 +151,10 @@ def test_every_route_has_a_rule(app):
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
     values = {
         name: str(uuid.uuid4())
-        for name in ("entry_id", "session_id", "journey_id", "intention_id", "chosen_id")
+        for name in (
+            "entry_id", "session_id", "journey_id", "intention_id", "chosen_id", "device_id",
+            "reminder_id",
+        )
     }
     values.update(CATALOGUE_ARGUMENTS)
     values["filename"] = "css/tend.css"
@@ -171,7 +200,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app, a
     before = row_counts()
     checked = 0
     for rule, method in routes(app):
-        if method not in STATE_CHANGING or RULES.get(rule.endpoint) == "static":
+        if method not in STATE_CHANGING or rule.endpoint in CSRF_EXEMPT:
             continue
         url = build(rule, values)
         for headers, data in [({}, {}), ({"X-CSRFToken": "forged"}, {"csrf_token": "forged"})]:
@@ -188,3 +217,9 @@ def test_public_pages_do_not_need_an_account(client, method):
     for url in ["/login", "/register"]:
         data = {"csrf_token": client.csrf_token()} if method == "POST" else None
         assert client.open(url, method=method, data=data).status_code in (200, 422)
+
+
+def test_token_routes_refuse_a_missing_or_forged_token(client):
+    assert client.post("/reminders/snooze", json={}).status_code == 400
+    assert client.post("/reminders/snooze", json={"token": "forged"}).status_code == 400
+    assert client.get("/reminders/later?t=forged").status_code == 404

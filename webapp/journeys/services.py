@@ -32,6 +32,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.journeys.models import INTENTION_STATUSES, IntegrationSettings, Intention, Journey
+from webapp.push import planning as reminders
 from webapp.types import utcnow
 
 JOURNEY_TEXT_MAX = 10_000
@@ -240,6 +241,7 @@ def create_journey(
     if settings is not None and settings.phase_override:
         settings.phase_override = None
     db.session.commit()
+    reminders.plan_journey_arc(user, journey.id, journey.started_at)
     return journey
 
 
@@ -249,6 +251,8 @@ def update_journey(journey: Journey, fields: JourneyInput) -> Journey:
     journey.setting_notes = fields.setting_notes
     journey.updated_at = utcnow()
     db.session.commit()
+    owner = db.session.get(User, journey.user_id)
+    reminders.plan_journey_arc(owner, journey.id, journey.started_at)
     return journey
 
 
@@ -261,8 +265,10 @@ def delete_journey(journey: Journey) -> None:
         select(Intention).where(Intention.journey_id == journey.id)
     ):
         intention.journey_id = None
+    journey_id = journey.id
     db.session.delete(journey)
     db.session.commit()
+    reminders.cancel_journey_arc(journey_id)
 
 
 def get_journey_or_404(user: User, journey_id: uuid.UUID) -> Journey:
@@ -532,6 +538,7 @@ def create_intention(
     )
     db.session.add(intention)
     db.session.commit()
+    reminders.plan_intention_revisits(user, intention.id, now)
     return intention
 
 
@@ -557,6 +564,12 @@ def set_intention_status(intention: Intention, status: object) -> Intention:
         intention.status = status
         intention.updated_at = utcnow()
         db.session.commit()
+        if status == "active":
+            reminders.plan_intention_revisits(
+                db.session.get(User, intention.user_id), intention.id, utcnow()
+            )
+        else:  # integrated or let go: no more nudges about it
+            reminders.cancel_intention_revisits(intention.id)
     return intention
 
 

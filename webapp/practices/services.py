@@ -20,6 +20,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.journeys.services import local_date, zone_of
 from webapp.practices.models import EVERY_DAY, WEEKDAY_NAMES, ChosenPractice, PracticeLog
+from webapp.push import planning as reminders
 from webapp.types import utcnow
 
 NOTE_MAX = 5_000
@@ -106,6 +107,7 @@ def choose_practice(user: User, practice_id: object, schedule: Schedule) -> Chos
     chosen.weekdays = schedule.weekdays
     chosen.time_of_day = schedule.time_of_day
     db.session.commit()
+    plan_reminders(user, chosen)
     return chosen
 
 
@@ -113,14 +115,42 @@ def reschedule(chosen: ChosenPractice, schedule: Schedule) -> ChosenPractice:
     chosen.weekdays = schedule.weekdays
     chosen.time_of_day = schedule.time_of_day
     db.session.commit()
+    plan_reminders(db.session.get(User, chosen.user_id), chosen)
     return chosen
 
 
 def remove_practice(chosen: ChosenPractice) -> None:
     """Take a practice off the list, with its history (SQLite doesn't cascade by itself)."""
+    user = db.session.get(User, chosen.user_id)
     db.session.execute(delete(PracticeLog).where(PracticeLog.chosen_practice_id == chosen.id))
     db.session.delete(chosen)
     db.session.commit()
+    reminders.plan_practice_reminders(user, chosen.practice_id, [], time(0))  # cancels them
+
+
+def plan_reminders(user: User, chosen: ChosenPractice) -> None:
+    """Remind on the practice's schedule; a practice without a time of day is never nudged."""
+    practice = PRACTICES_BY_ID.get(chosen.practice_id)
+    reminders.plan_practice_reminders(
+        user,
+        chosen.practice_id,
+        chosen.weekday_list if chosen.time_of_day else [],
+        chosen.time_of_day or time(0),
+        title=f"A moment for {practice.name.lower()}" if practice else "A moment for your practice",
+        url=f"/practices/{chosen.id}",
+    )
+
+
+@reminders.register_daily_planner
+def plan_practices_ahead() -> int:
+    """Once a day, each dispatcher plans every scheduled practice two weeks ahead."""
+    count = 0
+    for chosen in db.session.scalars(
+        select(ChosenPractice).where(ChosenPractice.time_of_day.is_not(None))
+    ):
+        plan_reminders(db.session.get(User, chosen.user_id), chosen)
+        count += 1
+    return count
 
 
 def get_chosen_or_404(user: User, chosen_id: uuid.UUID) -> ChosenPractice:

@@ -1,0 +1,209 @@
+"""The "Gentle reminders" settings page, device subscriptions, snoozing and prompt pages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.errors import ValidationError
+from webapp.extensions import csrf, db
+from webapp.push import bp, planning, subscriptions
+from webapp.push.dispatcher import reminder_from_snooze_token
+from webapp.push.models import Reminder
+from webapp.push.settings import vapid_for
+from webapp.push.vapid import application_server_key
+from webapp.types import utcnow
+
+CAP_CHOICES = range(1, 11)
+
+
+def _wants_fragment() -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _page_context(errors: dict | None = None, form=None) -> dict:
+    settings = planning.settings_for(current_user)
+    upcoming = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == current_user.id, Reminder.status == "pending",
+               Reminder.kind != "test")
+        .order_by(Reminder.due_at)
+        .limit(5)
+    ).all()
+    paused = settings.paused_until is not None and settings.paused_until > utcnow()
+    return {
+        "settings": settings,
+        "paused": paused,
+        "devices": subscriptions.devices_of(current_user),
+        "upcoming": upcoming,
+        "public_key": application_server_key(vapid_for(current_app)),
+        "errors": errors or {},
+        "form": form or {},
+        "cap_choices": CAP_CHOICES,
+    }
+
+
+@bp.get("/settings/reminders")
+@login_required
+def settings_page():
+    return render_template("push/settings.html", **_page_context())
+
+
+@bp.get("/settings/reminders/devices")
+@login_required
+def devices_fragment():
+    return render_template("push/_devices.html", devices=subscriptions.devices_of(current_user))
+
+
+@bp.post("/settings/reminders/devices")
+@login_required
+def subscribe():
+    data = request.get_json(silent=True)
+    if data is None:
+        return jsonify(errors={"subscription": "Expected the subscription as JSON."}), 400
+    try:
+        fields = subscriptions.parse_subscription(
+            data, allow_http=current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"]
+        )
+        device = subscriptions.save_subscription(current_user, fields)
+    except ValidationError as exc:
+        return jsonify(errors=exc.errors), 422
+    return jsonify(id=str(device.id), device_label=device.device_label), 201
+
+
+@bp.post("/settings/reminders/devices/<uuid:device_id>/remove")
+@login_required
+def remove_device(device_id: uuid.UUID):
+    if not subscriptions.remove_subscription(current_user, device_id):
+        abort(404)
+    if _wants_fragment():
+        return render_template("push/_devices.html",
+                               devices=subscriptions.devices_of(current_user))
+    flash("That device will no longer receive reminders.", "success")
+    return redirect(url_for("push.settings_page"))
+
+
+@bp.post("/settings/reminders/test")
+@login_required
+def send_test():
+    if not subscriptions.devices_of(current_user):
+        message = "Turn on reminders on a device first, then send a test."
+        category = "error"
+    else:
+        planning.plan_test_reminder(current_user)
+        message = "A test reminder is on its way. It usually arrives within a few seconds."
+        category = "success"
+    if _wants_fragment():
+        return render_template("push/_notice.html", category=category, message=message)
+    flash(message, category)
+    return redirect(url_for("push.settings_page"))
+
+
+def _parse_time(value: str | None, field: str, errors: dict) -> time | None:
+    try:
+        return time.fromisoformat((value or "").strip()[:5])
+    except ValueError:
+        errors[field] = "Please give a time like 21:00."
+        return None
+
+
+def parse_settings_form(form) -> dict:
+    """The settings form's fields, checked; raises ValidationError per field."""
+    errors: dict[str, str] = {}
+    quiet_start = _parse_time(form.get("quiet_start"), "quiet_start", errors)
+    quiet_end = _parse_time(form.get("quiet_end"), "quiet_end", errors)
+    try:
+        daily_cap = int(form.get("daily_cap", ""))
+        if daily_cap not in CAP_CHOICES:
+            raise ValueError
+    except ValueError:
+        errors["daily_cap"] = "Please choose between 1 and 10 reminders a day."
+        daily_cap = None
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "quiet_start": quiet_start,
+        "quiet_end": quiet_end,
+        "daily_cap": daily_cap,
+        "journey_checkin_on": bool(form.get("journey_checkin_on")),
+        "practice_on": bool(form.get("practice_on")),
+        "intention_on": bool(form.get("intention_on")),
+    }
+
+
+@bp.post("/settings/reminders")
+@login_required
+def save_settings():
+    try:
+        changes = parse_settings_form(request.form)
+    except ValidationError as exc:
+        return render_template("push/settings.html",
+                               **_page_context(exc.errors, request.form)), 422
+    planning.save_settings(current_user, **changes)
+    flash("Saved. Waiting reminders now follow these settings.", "success")
+    return redirect(url_for("push.settings_page"))
+
+
+@bp.post("/settings/reminders/pause")
+@login_required
+def pause():
+    planning.pause_for_a_week(current_user)
+    flash("Reminders are paused for a week. Take all the time you need.", "success")
+    return redirect(url_for("push.settings_page"))
+
+
+@bp.post("/settings/reminders/resume")
+@login_required
+def resume():
+    planning.resume(current_user)
+    flash("Reminders are back on.", "success")
+    return redirect(url_for("push.settings_page"))
+
+
+@bp.post("/reminders/snooze")
+@csrf.exempt  # called by the service worker, which proves itself with the signed token
+def snooze():
+    data = request.get_json(silent=True)
+    token = data.get("token") if isinstance(data, dict) else None
+    reminder = reminder_from_snooze_token(token) if isinstance(token, str) else None
+    if reminder is None or reminder.status == "cancelled":
+        return jsonify(errors={"token": "This reminder can no longer be snoozed."}), 400
+    planning.snooze(reminder)
+    return jsonify(due_at=reminder.due_at.isoformat())
+
+
+@bp.route("/reminders/later", methods=["GET", "POST"])
+def later():
+    """"Later" from a notification shown without the service worker: confirm, then snooze."""
+    token = request.values.get("t", "")
+    reminder = reminder_from_snooze_token(token)
+    if reminder is None or reminder.status == "cancelled":
+        abort(404)
+    if request.method == "POST":
+        planning.snooze(reminder)
+        return render_template("push/later.html", reminder=reminder, token=token, done=True)
+    return render_template("push/later.html", reminder=reminder, token=token, done=False)
+
+
+@bp.get("/reminders/<uuid:reminder_id>/write")
+@login_required
+def write(reminder_id: uuid.UUID):
+    """The deep link of a reminder: its prompt above a fresh journal entry."""
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.user_id != current_user.id:
+        abort(404)
+    return render_template("push/write.html", reminder=reminder,
+                           form={"title": reminder.title}, errors={})
