@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install migrate chromium lint bench clean
+.PHONY: run test install migrate chromium lint bench icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/timeline.py
+
+# Redraw the app icons and the install-sheet screenshot into static/icons/ (needs Pillow).
+icons: install
+	$(BIN)/python -m webapp.pwa.icons
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

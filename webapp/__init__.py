@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
+    from webapp.compression import init_compression
     from webapp.errorpages import init_error_pages
     from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from webapp.security import init_security
@@ -50,12 +51,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from webapp.auth import bp as auth_bp
     from webapp.journal import bp as journal_bp
+    from webapp.pwa import bp as pwa_bp
+    from webapp.sync import bp as sync_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(sync_bp)
 
     init_error_pages(app)
     init_security(app)
+    init_compression(app)
     _register_template_helpers(app)
     return app
 

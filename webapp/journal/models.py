@@ -45,6 +45,11 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set on a copy the server made when a device synced an edit to an entry that had
+    # changed elsewhere meanwhile: both texts survive, and the person can compare them.
+    conflict_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User] = relationship()
 

@@ -1,0 +1,201 @@
+// Installable and offline: registers the service worker, keeps drafts syncing when the
+// network returns, says kindly when Tend was updated, and cleans the device on sign-out.
+
+const SYNC_TAG = "tend-sync";
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+let backoffMs = 0;
+let retryTimer = null;
+let syncing = null;
+
+function notice(text, { kind = "info", link = null, id = null } = {}) {
+  const messages = document.getElementById("messages");
+  if (!messages) return;
+  if (id) document.getElementById(id)?.remove();
+  const box = document.createElement("p");
+  box.className = `notice notice-${kind}`;
+  if (id) box.id = id;
+  box.textContent = text;
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.textContent = link.text;
+    box.append(" ", anchor);
+  }
+  messages.append(box);
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return null;
+  try {
+    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    registration.update().catch(() => {});
+    return registration;
+  } catch {
+    return null;
+  }
+}
+
+/** Tell the person, once, that a new version of Tend is now running. */
+async function noticeUpdate() {
+  if (!navigator.serviceWorker?.controller) return;
+  const version = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => resolve(event.data && event.data.version);
+    navigator.serviceWorker.controller.postMessage({ type: "version" }, [channel.port2]);
+    setTimeout(() => resolve(null), 2000);
+  });
+  if (!version) return;
+  const seen = localStorage.getItem("tend-version");
+  localStorage.setItem("tend-version", version);
+  if (seen && seen !== version) {
+    notice("Tend was updated. Everything you wrote is where you left it.", { id: "tend-updated" });
+  }
+}
+
+async function askBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    if (registration && "sync" in registration) await registration.sync.register(SYNC_TAG);
+  } catch {
+    // No Background Sync here: the page syncs on load, when online, and when shown.
+  }
+}
+
+function signInLink() {
+  const next = encodeURIComponent(location.pathname + location.search);
+  return { href: `/login?next=${next}`, text: "Sign in to sync" };
+}
+
+/** Sync the drafts on this device, backing off while the network or server is unwell. */
+let again = false;
+
+function syncDrafts() {
+  if (!self.tendSync) return Promise.resolve(null);
+  if (syncing) {
+    // A sync is under way and may not carry the newest draft: run once more after it.
+    again = true;
+    return syncing.then(() => null);
+  }
+  syncing = (async () => {
+    const pending = await self.tendDrafts.all();
+    if (!pending.length) {
+      reportSync({ state: "idle", synced: [], conflicts: [], rejected: [], moved: {}, remaining: 0 });
+      return null;
+    }
+    document.dispatchEvent(new CustomEvent("tend:syncing"));
+    const summary = await self.tendSync.syncNow();
+    clearTimeout(retryTimer);
+    if (summary.state === "offline" || summary.state === "error") {
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : 2000);
+      retryTimer = setTimeout(syncDrafts, backoffMs);
+      askBackgroundSync();
+    } else {
+      backoffMs = 0;
+    }
+    return summary;
+  })().finally(() => {
+    syncing = null;
+    if (again) {
+      again = false;
+      syncAndReport();
+    }
+  });
+  return syncing;
+}
+
+function reportSync(summary) {
+  if (!summary) return;
+  document.dispatchEvent(new CustomEvent("tend:synced", { detail: summary }));
+  if (summary.state === "signed-out" && summary.remaining) {
+    notice(`${summary.remaining === 1 ? "One entry is" : `${summary.remaining} entries are`} waiting on this device.`,
+      { link: signInLink(), id: "tend-sync-signin" });
+  }
+  if (summary.conflicts.some((c) => c.conflict_copy_id)) {
+    notice("An entry was changed on two devices. Both versions are in your journal, side by side.",
+      { id: "tend-sync-conflict" });
+  }
+}
+
+// Every sync, from this page, another tab or the service worker, announces its summary here.
+function listenForSyncs() {
+  if (!("BroadcastChannel" in self)) return;
+  const channel = new BroadcastChannel("tend-sync");
+  channel.onmessage = (event) => {
+    if (event.data?.type === "synced") reportSync(event.data.summary);
+  };
+}
+
+async function syncAndReport() {
+  try {
+    await syncDrafts();
+  } catch {
+    // Drafts stay on the device; the next trigger tries again.
+  }
+}
+
+/** Sign-out: warn about drafts not yet home, then leave nothing of this person behind. */
+function guardSignOut() {
+  for (const form of document.querySelectorAll("form[data-sign-out]")) {
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.cleared === "yes") return;
+      event.preventDefault();
+      const button = form.querySelector("button");
+      if (button) button.disabled = true;
+      try {
+        if (self.tendDrafts) {
+          await syncDrafts().catch(() => null);
+          const left = (await self.tendDrafts.all()).length;
+          if (left) {
+            const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not synced yet. ` +
+              "Signing out deletes them from this device. Sign out anyway?";
+            if (!window.confirm(question)) return;
+          }
+        }
+        const session = self.tendSync ? await self.tendSync.readSession() : null;
+        if (session && session.csrf_token) form.elements.csrf_token.value = session.csrf_token;
+        if (session && session.state === "offline") {
+          notice("Signing out needs a connection. Your journal stays private on this device meanwhile.",
+            { kind: "error", id: "tend-signout-offline" });
+          return;
+        }
+        await clearDevice();
+        form.dataset.cleared = "yes";
+        form.requestSubmit();
+      } finally {
+        if (button) button.disabled = false;
+      }
+    });
+  }
+}
+
+/** Remove drafts, the service worker's caches and the worker itself from this device. */
+async function clearDevice() {
+  if (self.tendDrafts) await self.tendDrafts.clearAll();
+  if (self.caches) {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("tend-")) await caches.delete(name);
+    }
+  }
+  const registrations = (await navigator.serviceWorker?.getRegistrations()) || [];
+  await Promise.all(registrations.map((r) => r.unregister()));
+  localStorage.removeItem("tend-version");
+}
+
+async function start() {
+  guardSignOut();
+  const registration = await registerWorker();
+  if (registration) {
+    noticeUpdate().catch(() => {});
+    navigator.storage?.persist?.().catch(() => {});
+  }
+  listenForSyncs();
+  window.addEventListener("online", () => { backoffMs = 0; syncAndReport(); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") syncAndReport();
+  });
+  document.addEventListener("tend:sync-now", syncAndReport);
+  if (document.body.dataset.account || document.body.hasAttribute("data-shell")) syncAndReport();
+}
+
+// Classic scripts (drafts.js, sync-core.js) run before modules, so both exist by now.
+start();

@@ -1,0 +1,1 @@
+// Push reminders: the service worker's `push` and `notificationclick` handlers live here.
