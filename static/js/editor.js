@@ -15,6 +15,7 @@ let account = null;
 let current = null; // the draft being written, as last saved
 let saveTimer = null;
 let saving = Promise.resolve();
+let closed = false; // the device is being cleared (signing out): keep nothing more
 let finishing = false; // "Save entry" pressed: start a fresh page once this one is home
 
 function setStatus(text, state) {
@@ -44,8 +45,12 @@ function saveNow() {
   clearTimeout(saveTimer);
   saveTimer = null;
   saving = saving.then(async () => {
+    if (closed) return;
     const fields = fieldsFromForm();
     if (!current && !fields.body.trim() && !fields.title.trim()) return;
+    if (current && !current.synced && ["title", "body", "mood"].every((k) => current[k] === fields[k])) {
+      return; // nothing new to keep
+    }
     const now = new Date().toISOString();
     const base = current || {
       id: store.newId(), account, base_version: null, prompt: null, journey_id: null,
@@ -187,7 +192,6 @@ async function start() {
   await renderWaiting();
 
   form.addEventListener("input", scheduleSave);
-  form.addEventListener("change", scheduleSave);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!form.elements.body.value.trim()) {
@@ -207,6 +211,10 @@ async function start() {
     if (current) setStatus("Syncing…", "syncing");
   });
   document.addEventListener("tend:synced", (event) => afterSync(event.detail));
+  document.addEventListener("tend:clearing", () => {
+    closed = true;
+    clearTimeout(saveTimer);
+  });
 }
 
 start();

@@ -170,6 +170,7 @@ function guardSignOut() {
 
 /** Remove drafts, the service worker's caches and the worker itself from this device. */
 async function clearDevice() {
+  document.dispatchEvent(new CustomEvent("tend:clearing"));
   if (self.tendDrafts) await self.tendDrafts.clearAll();
   if (self.caches) {
     for (const name of await caches.keys()) {
@@ -181,8 +182,21 @@ async function clearDevice() {
   localStorage.removeItem("tend-version");
 }
 
+/** Remember who is signed in here, so drafts written offline later carry their account. */
+async function rememberAccount(id) {
+  if (!self.tendDrafts) return;
+  const known = await self.tendDrafts.getMeta("account");
+  if (!known || known.id !== id) await self.tendDrafts.setMeta("account", { id });
+}
+
 async function start() {
   guardSignOut();
+  const account = document.body.dataset.account;
+  const shell = document.body.hasAttribute("data-shell");
+  // Tend installs its worker for people who are signed in (and on its own offline pages);
+  // after signing out nothing of it stays on the device.
+  if (!account && !shell) return;
+  if (account) rememberAccount(account).catch(() => {});
   const registration = await registerWorker();
   if (registration) {
     noticeUpdate().catch(() => {});
@@ -194,7 +208,7 @@ async function start() {
     if (document.visibilityState === "visible") syncAndReport();
   });
   document.addEventListener("tend:sync-now", syncAndReport);
-  if (document.body.dataset.account || document.body.hasAttribute("data-shell")) syncAndReport();
+  syncAndReport();
 }
 
 // Classic scripts (drafts.js, sync-core.js) run before modules, so both exist by now.
