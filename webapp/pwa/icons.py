@@ -41,22 +41,24 @@ def draw_icon(size: int, *, maskable: bool = False, rounded: bool = True):
     from PIL import Image, ImageDraw
 
     big = size * SCALE
-    image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
+    # A maskable icon is full-bleed and opaque: the phone cuts its own shape out of it.
+    image = Image.new("RGBA", (big, big), (*GREEN, 255) if maskable else (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     if maskable:
-        draw.rectangle([0, 0, big, big], fill=GREEN)
         _seedling(draw, big, inset=0.22)  # the safe zone is the central 80% circle
     else:
         radius = big * 0.22 if rounded else 0
         draw.rounded_rectangle([0, 0, big - 1, big - 1], radius=radius, fill=GREEN)
         _seedling(draw, big, inset=0.14)
-    return _reduce(image, size)
+    return _reduce(image, size, opaque=maskable or not rounded)
 
 
-def _reduce(image, size: int):
+def _reduce(image, size: int, *, opaque: bool = False):
     from PIL import Image
 
     small = image.resize((size, size), Image.Resampling.LANCZOS)
+    if opaque:
+        small = small.convert("RGB")
     return small.quantize(colors=32, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
