@@ -22,7 +22,12 @@ const EDITOR_PATHS = ["/", "/journal", WRITE_URL];
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(STATIC_CACHE).then((cache) =>
-      cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "no-cache", credentials: "same-origin" })))
+      cache.addAll(
+        PRECACHE.map((url) =>
+          // A versioned file never changes under its URL: the browser's copy is good.
+          new Request(url, { cache: url.includes("?v=") ? "default" : "no-cache", credentials: "same-origin" })
+        )
+      )
     )
   );
 });

@@ -58,7 +58,10 @@ def installed_phone(playwright_instance, chromium_path, live_server, tmp_path):
     assert not problems, f"the browser reported: {problems}"
 
 
-def sign_up(page, email: str, password: str = "slow breath, long exhale") -> None:
+PASSWORD = "slow breath, long exhale"
+
+
+def sign_up(page, email: str, password: str = PASSWORD) -> None:
     """Create an account on a device the person keeps (closing the app keeps them in)."""
     page.goto("/register")
     page.get_by_label("Email").fill(email)
@@ -68,7 +71,7 @@ def sign_up(page, email: str, password: str = "slow breath, long exhale") -> Non
     page.wait_for_url("**/")
 
 
-def sign_in(page, email: str, password: str = "slow breath, long exhale") -> None:
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
@@ -301,7 +304,8 @@ def test_sign_out_warns_about_unsynced_drafts_then_clears_the_device(installed_p
     expect(page.get_by_text("signed out")).to_be_visible()
     assert cache_names(page) == []
     assert drafts_on_device(page) == []
-    assert page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+    registrations = "async () => (await navigator.serviceWorker.getRegistrations()).length"
+    assert page.evaluate(registrations) == 0
     assert stored_entries() == []
 
 

@@ -165,14 +165,38 @@ def test_the_service_worker_script_is_gzipped_too(client):
     assert b"importScripts" in gzip.decompress(response.get_data())
 
 
-def test_pages_are_never_compressed(alice):
-    """Pages carry the CSRF token beside text others can influence (BREACH)."""
-    response = alice.get("/", headers={"Accept-Encoding": "gzip"})
-    assert "Content-Encoding" not in response.headers
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "HX-Request" in response.headers["Vary"]
-    api = alice.get("/api/session", headers={"Accept-Encoding": "gzip"})
+def test_pages_are_compressed_only_for_requests_tend_or_the_person_started(alice):
+    """Pages carry the CSRF token beside text others can influence (BREACH): a page another
+    site made the browser load is sent as it is."""
+    alice.submit("/entries", {"body": "Long words. " * 100})
+    for site in (None, "cross-site", "same-site"):
+        headers = {"Accept-Encoding": "gzip"}
+        if site:
+            headers["Sec-Fetch-Site"] = site
+        response = alice.get("/", headers=headers)
+        assert "Content-Encoding" not in response.headers, site
+        assert "Sec-Fetch-Site" in response.headers["Vary"]
+    for site in ("same-origin", "none"):
+        response = alice.get("/", headers={"Accept-Encoding": "gzip", "Sec-Fetch-Site": site})
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Long words." in gzip.decompress(response.get_data()).decode()
+        assert response.headers["Cache-Control"] == "no-store"
+        assert {"HX-Request", "Accept-Encoding"} <= set(response.headers["Vary"].split(", "))
+    api = alice.get(
+        "/api/session", headers={"Accept-Encoding": "gzip", "Sec-Fetch-Site": "same-origin"}
+    )
     assert "Content-Encoding" not in api.headers
+
+
+def test_a_compressed_file_is_revalidated_with_304(client):
+    url = re.search(r'href="(/static/css/[^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["ETag"].endswith('-gz"')
+    again = client.get(
+        url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again.get_data() == b""
 
 
 def test_images_are_sent_as_they_are(client):

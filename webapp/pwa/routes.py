@@ -13,7 +13,8 @@ def manifest():
     response = current_app.json.response(shell.manifest())
     response.mimetype = "application/manifest+json"
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/sw.js")
