@@ -101,6 +101,12 @@ async function renderWaiting() {
     return item;
   }));
   waiting.hidden = drafts.length === 0;
+  const others = (await store.all()).filter((draft) => draft.account !== account).length;
+  const note = document.getElementById("other-account-drafts");
+  note.hidden = others === 0;
+  note.textContent = others === 1
+    ? "One draft on this device was written under another account. It stays here, unsent, until that account signs in."
+    : `${others} drafts on this device were written under another account. They stay here, unsent, until that account signs in.`;
 }
 
 async function openDraft(id) {

@@ -133,6 +133,44 @@ async function syncAndReport() {
   }
 }
 
+/** A journal form that could not reach Tend keeps its words on the device, as a draft that
+ * syncs later like any other: nothing typed is lost to a dropped connection. */
+function keepUnsentEntries() {
+  document.body.addEventListener("htmx:sendError", async (event) => {
+    const form = event.detail.elt;
+    const account = document.body.dataset.account;
+    if (!(form instanceof HTMLFormElement) || !account || !self.tendDrafts) return;
+    const path = new URL(form.getAttribute("hx-post") || form.action, location.href).pathname;
+    const match = path.match(/^\/entries(?:\/([0-9a-f-]{36}))?$/);
+    const body = form.elements.body?.value || "";
+    if (!match || !body.trim()) return;
+    const editing = Boolean(match[1]);
+    const id = match[1] || self.tendDrafts.newId();
+    const version = Number(form.dataset.version) || null;
+    const mood = form.querySelector('input[name="mood"]:checked')?.value;
+    const now = new Date().toISOString();
+    try {
+      await self.tendDrafts.update(id, (current) => ({
+        id, account, base_version: current ? current.base_version : version,
+        title: form.elements.title?.value || "", body, mood: mood ? Number(mood) : null,
+        prompt: null, journey_id: null, deleted: false,
+        revision: current ? current.revision + 1 : 1, client_updated_at: now, rejected: null,
+      }));
+    } catch {
+      return; // the words are still in the form; app.js has said Tend could not be reached
+    }
+    if (!editing) {
+      form.reset();
+      const details = form.querySelector("details");
+      if (details) details.open = false;
+    }
+    document.getElementById("messages")?.replaceChildren();
+    notice("Tend couldn't be reached, so this entry is saved on this device. It will sync when the connection returns.",
+      { link: { href: `/write?draft=${id}`, text: "Open it" }, id: "tend-kept-on-device" });
+    syncAndReport();
+  });
+}
+
 /** Sign-out: warn about drafts not yet home, then leave nothing of this person behind. */
 function guardSignOut() {
   for (const form of document.querySelectorAll("form[data-sign-out]")) {
@@ -191,6 +229,7 @@ async function rememberAccount(id) {
 
 async function start() {
   guardSignOut();
+  keepUnsentEntries();
   const account = document.body.dataset.account;
   const shell = document.body.hasAttribute("data-shell");
   // Tend installs its worker for people who are signed in (and on its own offline pages);

@@ -356,7 +356,145 @@ def test_drafts_are_never_uploaded_under_another_account(installed_phone):
     sign_up(page, "second@example.org")
     page.goto("/write")
     expect(page.get_by_label("What is here for you today?")).to_be_visible()
+    expect(page.get_by_text("written under another account")).to_be_visible()
     page.wait_for_timeout(1500)
     assert stored_entries() == []
     assert [d["account"] for d in drafts_on_device(page)] == [first_id]
     assert str(uuid.UUID(first_id)) == first_id
+
+
+def test_a_journal_entry_that_cannot_be_sent_is_kept_on_the_device(installed_phone, tmp_path):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "brook@example.org")
+    wait_until_controlled(page)
+
+    # The signal drops between opening the journal and pressing "Save entry".
+    words = "Typed in the journal as the signal went."
+    context.set_offline(True)
+    page.get_by_label("What is here for you today?").fill(words)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
+    expect(page.get_by_label("What is here for you today?")).to_have_value("")
+    assert [d["body"] for d in drafts_on_device(page)] == [words]
+    page.screenshot(path=str(tmp_path / "kept-on-device.png"))
+    assert stored_entries() == []
+
+    context.set_offline(False)
+    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
+    page.wait_for_timeout(500)
+    page.reload()
+    expect(page.locator("#entries").get_by_text(words)).to_be_visible()
+    assert [e.body for e in stored_entries()] == [words]
+    assert drafts_on_device(page) == []
+
+
+def test_an_edit_that_cannot_be_sent_updates_the_entry_later(installed_phone):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "reed@example.org")
+    wait_until_controlled(page)
+    page.get_by_label("What is here for you today?").fill("First version.")
+    page.get_by_role("button", name="Save entry").click()
+    entry = page.locator("li.entry").first
+    entry.get_by_role("link", name="Edit").click()
+    entry.get_by_role("button", name="Save entry").wait_for()
+    page.locator("li.entry.editing textarea").fill("First version, then again.")
+    page.locator("li.entry.editing").get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("First version, then again.")).to_be_visible()
+
+    page.locator("li.entry").first.get_by_role("link", name="Edit").click()
+    page.locator("li.entry.editing textarea").fill("Third version, written offline.")
+    context.set_offline(True)
+    page.locator("li.entry.editing").get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
+    [draft] = drafts_on_device(page)
+    assert draft["base_version"] == 2
+    context.set_offline(False)
+    page.wait_for_timeout(500)
+    page.reload()
+    expect(page.locator("#entries").get_by_text("Third version, written offline.")).to_be_visible()
+    [stored] = stored_entries()
+    assert (stored.body, stored.version) == ("Third version, written offline.", 3)
+
+
+def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
+    installed_phone, monkeypatch
+):
+    from webapp.pwa import shell
+
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "dune@example.org")
+    wait_until_controlled(page)
+    page.goto("/")
+    [old_cache] = cache_names(page)
+    expect(page.get_by_text("Tend was updated")).to_have_count(0)
+
+    monkeypatch.setattr(shell, "cache_version", lambda: "0123456789ab")
+    waiting = page.evaluate(
+        """async () => {
+            const registration = await navigator.serviceWorker.getRegistration();
+            await registration.update();
+            const worker = registration.installing || registration.waiting;
+            if (worker && worker.state !== "installed") {
+                await new Promise((resolve) => worker.addEventListener("statechange", () => {
+                    if (worker.state === "installed" || worker.state === "redundant") resolve();
+                }));
+            }
+            return Boolean(registration.waiting);
+        }"""
+    )
+    assert waiting, "the new version should wait for the next visit"
+    expect(page.get_by_text("Tend was updated")).to_have_count(0)
+
+    page.close()  # the person leaves the app...
+    page = context.new_page()  # ...and comes back later
+    page.goto("/")
+    expect(page.get_by_text("Tend was updated")).to_be_visible()
+    assert cache_names(page) == ["tend-static-0123456789ab"]
+    assert old_cache != "tend-static-0123456789ab"
+    page.reload()
+    expect(page.get_by_text("Tend was updated")).to_have_count(0)
+
+
+def test_background_sync_sends_drafts_after_tend_was_closed(installed_phone):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "lark@example.org")
+    wait_until_controlled(page)
+
+    # Tend cannot be reached while the person writes, then they leave the app.
+    context.route("**/api/sync", lambda route: route.fulfill(status=503, body="down"))
+    page.goto("/write")
+    page.get_by_label("What is here for you today?").fill("Sent by the worker, later.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#draft-status")).to_contain_text("Saved on this device.")
+    page.goto("about:blank")
+    context.unroute("**/api/sync")
+    assert stored_entries() == []
+
+    # The browser wakes the service worker when the network is back.
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    [registration] = [r for r in registrations if not r.get("isDeleted")]
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": registration["scopeURL"].rstrip("/"),
+            "registrationId": registration["registrationId"],
+            "tag": "tend-sync",
+            "lastChance": False,
+        },
+    )
+    for _ in range(50):
+        page.wait_for_timeout(200)
+        if stored_entries():
+            break
+    assert [e.body for e in stored_entries()] == ["Sent by the worker, later."]
