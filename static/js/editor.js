@@ -177,26 +177,7 @@ async function whoIsWriting() {
   return known ? { id: known.id, online: false } : null;
 }
 
-async function start() {
-  const who = await whoIsWriting();
-  if (!who) {
-    unavailable.hidden = false;
-    return;
-  }
-  account = who.id;
-  form.hidden = false;
-  const requested = new URL(location.href).searchParams.get("draft");
-  if (requested) {
-    const draft = await store.get(requested);
-    if (draft && draft.account === account) {
-      current = draft;
-      fillForm(draft);
-      setStatus(draft.rejected ? `Not synced: ${draft.rejected}` : "Saved on this device", "saved");
-    }
-  }
-  updateUrl();
-  await renderWaiting();
-
+function listen() {
   form.addEventListener("input", scheduleSave);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -216,11 +197,35 @@ async function start() {
   document.addEventListener("tend:syncing", () => {
     if (current) setStatus("Syncing…", "syncing");
   });
-  document.addEventListener("tend:synced", (event) => afterSync(event.detail));
+  document.addEventListener("tend:synced", (event) => {
+    if (account) afterSync(event.detail);
+  });
   document.addEventListener("tend:clearing", () => {
     closed = true;
     clearTimeout(saveTimer);
   });
+}
+
+async function start() {
+  listen();
+  const who = await whoIsWriting();
+  if (!who) {
+    unavailable.hidden = false;
+    return;
+  }
+  account = who.id;
+  const requested = new URL(location.href).searchParams.get("draft");
+  if (requested) {
+    const draft = await store.get(requested);
+    if (draft && draft.account === account) {
+      current = draft;
+      fillForm(draft);
+      setStatus(draft.rejected ? `Not synced: ${draft.rejected}` : "Saved on this device", "saved");
+    }
+  }
+  updateUrl();
+  await renderWaiting();
+  form.hidden = false; // only now: everything typed from here on is kept
 }
 
 start();

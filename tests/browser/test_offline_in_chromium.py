@@ -102,6 +102,15 @@ def drafts_on_device(page) -> list[dict]:
     return page.evaluate("async () => await self.tendDrafts.all()")
 
 
+def wait_for_server(page, check, seconds: float = 15) -> None:
+    """Poll the database while the browser works (DevTools events need Playwright calls)."""
+    for _ in range(int(seconds * 5)):
+        if check():
+            return
+        page.wait_for_timeout(200)
+    assert check()
+
+
 def stored_entries() -> list[Entry]:
     db.session.expire_all()
     return list(db.session.scalars(select(Entry).order_by(Entry.created_at)))
@@ -381,8 +390,7 @@ def test_a_journal_entry_that_cannot_be_sent_is_kept_on_the_device(installed_pho
     assert stored_entries() == []
 
     context.set_offline(False)
-    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
-    page.wait_for_timeout(500)
+    wait_for_server(page, lambda: len(stored_entries()) == 1)
     page.reload()
     expect(page.locator("#entries").get_by_text(words)).to_be_visible()
     assert [e.body for e in stored_entries()] == [words]
@@ -411,7 +419,7 @@ def test_an_edit_that_cannot_be_sent_updates_the_entry_later(installed_phone):
     [draft] = drafts_on_device(page)
     assert draft["base_version"] == 2
     context.set_offline(False)
-    page.wait_for_timeout(500)
+    wait_for_server(page, lambda: stored_entries()[0].version == 3)
     page.reload()
     expect(page.locator("#entries").get_by_text("Third version, written offline.")).to_be_visible()
     [stored] = stored_entries()
@@ -493,8 +501,5 @@ def test_background_sync_sends_drafts_after_tend_was_closed(installed_phone):
             "lastChance": False,
         },
     )
-    for _ in range(50):
-        page.wait_for_timeout(200)
-        if stored_entries():
-            break
+    wait_for_server(page, lambda: bool(stored_entries()))
     assert [e.body for e in stored_entries()] == ["Sent by the worker, later."]
