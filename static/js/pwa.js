@@ -110,6 +110,11 @@ function reportSync(summary) {
     notice(`${summary.remaining === 1 ? "One entry is" : `${summary.remaining} entries are`} waiting on this device.`,
       { link: signInLink(), id: "tend-sync-signin" });
   }
+  const saidSo = document.getElementById("draft-editor") || document.getElementById("tend-kept-on-device");
+  if (!saidSo && summary.remaining && (summary.state === "offline" || summary.state === "error")) {
+    notice(`${summary.remaining === 1 ? "One entry is" : `${summary.remaining} entries are`} kept on this device and will sync when Tend can be reached.`,
+      { link: { href: "/write", text: "See what is waiting" }, id: "tend-sync-waiting" });
+  }
   if (summary.conflicts.some((c) => c.conflict_copy_id)) {
     notice("An entry was changed on two devices. Both versions are in your journal, side by side.",
       { id: "tend-sync-conflict" });
@@ -197,6 +202,11 @@ function guardSignOut() {
           return;
         }
         await clearDevice();
+        if (session && session.state === "signed-out") {
+          // Already signed out on the server (a kept page): only the device needed clearing.
+          location.assign("/login");
+          return;
+        }
         form.dataset.cleared = "yes";
         form.requestSubmit();
       } finally {

@@ -503,3 +503,39 @@ def test_background_sync_sends_drafts_after_tend_was_closed(installed_phone):
     )
     wait_for_server(page, lambda: bool(stored_entries()))
     assert [e.body for e in stored_entries()] == ["Sent by the worker, later."]
+
+
+def test_the_journal_says_when_entries_wait_on_the_device(installed_phone):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "moss@example.org")
+    wait_until_controlled(page)
+    context.route("**/api/sync", lambda route: route.fulfill(status=503, body="down"))
+    page.goto("/write")
+    page.get_by_label("What is here for you today?").fill("Waiting for a better moment.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#draft-status")).to_contain_text("Saved on this device.")
+
+    page.goto("/")
+    expect(page.get_by_text("One entry is kept on this device")).to_be_visible()
+    page.get_by_role("link", name="See what is waiting").click()
+    waiting = page.get_by_role("region", name="Waiting to sync")
+    expect(waiting.get_by_role("link", name="Waiting for a better moment.")).to_be_visible()
+
+
+def test_signing_out_from_a_kept_page_after_the_session_ended_still_clears_the_device(
+    installed_phone,
+):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "wren@example.org")
+    wait_until_controlled(page)
+    context.clear_cookies()
+    page.goto("/write")
+    expect(page.get_by_role("link", name="Sign in to sync")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    assert cache_names(page) == []
+    registrations = "async () => (await navigator.serviceWorker.getRegistrations()).length"
+    assert page.evaluate(registrations) == 0
