@@ -539,3 +539,27 @@ def test_signing_out_from_a_kept_page_after_the_session_ended_still_clears_the_d
     assert cache_names(page) == []
     registrations = "async () => (await navigator.serviceWorker.getRegistrations()).length"
     assert page.evaluate(registrations) == 0
+
+
+def test_the_editor_fits_a_360px_screen_with_large_targets(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    page = Problems().watch(context.new_page())
+    sign_up(page, "narrow-writer@example.org")
+    page.goto("/write")
+    editor = page.locator("#draft-editor").get_by_label("What is here for you today?")
+    editor.fill("x" * 400)
+    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    page.get_by_role("button", name="New entry").click()
+    expect(page.get_by_role("region", name="Waiting to sync")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the screen"
+    small_targets = page.evaluate(
+        """() => [...document.querySelectorAll(
+                'button, a.button, .mood-option span, .waiting-list a, .topbar a, textarea')]
+            .filter((el) => el.offsetParent !== null)
+            .filter((el) => el.getBoundingClientRect().height < 44)
+            .map((el) => el.outerHTML.slice(0, 80))"""
+    )
+    assert small_targets == []
+    page.screenshot(path=str(tmp_path / "write-narrow.png"), full_page=True)
+    context.close()
