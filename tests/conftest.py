@@ -158,7 +158,10 @@ def bob(app) -> TendClient:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM} (install Debian's package: apt-get install chromium)"
+        reason = (
+            f"Chromium not found at {CHROMIUM} "
+            "(install Debian's package: apt-get install chromium)"
+        )
         if IN_CI:
             pytest.fail(reason + "; CI must not pass by skipping browser tests")
         pytest.skip(reason)

@@ -13,7 +13,11 @@ def test_sign_in_attempts_are_limited_with_a_friendly_page(schema):
         answers = [
             browser.post(
                 "/login",
-                data={"email": "x@example.org", "password": "guess number one", "csrf_token": token},
+                data={
+                    "email": "x@example.org",
+                    "password": "guess number one",
+                    "csrf_token": token,
+                },
             ).status_code
             for _ in range(11)
         ]

@@ -41,7 +41,12 @@ def test_writing_with_htmx_returns_the_new_entry_fragment(alice):
     assert "<html" not in html
     assert "I met a younger me." in html and "Tuesday" in html and "Light" in html
     (entry,) = entries()
-    assert (entry.body, entry.title, entry.mood, entry.version) == ("I met a younger me.", "Tuesday", 4, 1)
+    assert (entry.body, entry.title, entry.mood, entry.version) == (
+        "I met a younger me.",
+        "Tuesday",
+        4,
+        1,
+    )
 
 
 def test_writing_without_javascript_redirects_to_the_timeline(alice):
@@ -189,10 +194,7 @@ def test_another_persons_entry_is_a_404_for_every_action(alice, bob):
         ("post", f"/entries/{entry.id}/delete"),
         ("post", f"/entries/{entry.id}/restore"),
     ]:
-        if method == "get":
-            response = bob.get(url)
-        else:
-            response = bob.submit(url, {"body": "bob was here"})
+        response = bob.get(url) if method == "get" else bob.submit(url, {"body": "bob was here"})
         assert response.status_code == 404, url
         assert "alice's secret" not in response.get_data(as_text=True)
     assert "alice's secret" not in bob.get("/?q=secret").get_data(as_text=True)

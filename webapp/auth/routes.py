@@ -14,7 +14,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from webapp.auth import bp, services
 from webapp.errors import ValidationError

@@ -42,7 +42,9 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
     else:
         title = title.strip() or None
         if title and len(title) > TITLE_MAX:
-            errors["title"] = f"Titles can be up to {TITLE_MAX} characters; this one has {len(title)}."
+            errors["title"] = (
+                f"Titles can be up to {TITLE_MAX} characters; this one has {len(title)}."
+            )
 
     if body is None:
         body = ""
