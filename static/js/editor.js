@@ -2,7 +2,8 @@
 // online or not, and syncs when it can. The page itself holds no journal text; drafts come
 // from the device's own store and belong to the account that wrote them.
 
-const SAVE_DELAY_MS = 400;
+const SAVE_DELAY_MS = 400; // after a pause in typing...
+const MAX_DELAY_MS = 1000; // ...and never more than a second behind, even mid-sentence
 const form = document.getElementById("draft-editor");
 const statusLine = document.getElementById("draft-status");
 const signIn = document.getElementById("sync-signin");
@@ -14,12 +15,14 @@ const store = self.tendDrafts;
 let account = null;
 let current = null; // the draft being written, as last saved
 let saveTimer = null;
+let pendingSince = 0;
 let saving = Promise.resolve();
 let closed = false; // the device is being cleared (signing out): keep nothing more
 let finishing = false; // "Save entry" pressed: start a fresh page once this one is home
 
 function setStatus(text, state) {
-  statusLine.textContent = text;
+  // Unchanged words are not set again, so screen readers are not told twice.
+  if (statusLine.textContent !== text) statusLine.textContent = text;
   statusLine.dataset.state = state;
 }
 
@@ -60,6 +63,7 @@ function saveNow() {
                 account: base.account || account, rejected: null, synced: false };
     await store.put(current);
     setStatus("Saved on this device", "saved");
+    document.dispatchEvent(new CustomEvent("tend:draft-saved"));
     updateUrl();
     await renderWaiting();
   }).catch(() => setStatus("This device could not keep the draft. Please copy your words somewhere safe.", "error"));
@@ -67,9 +71,11 @@ function saveNow() {
 }
 
 function scheduleSave() {
-  setStatus("Writing…", "typing");
+  const now = Date.now();
+  if (!saveTimer) pendingSince = now;
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(saveNow, SAVE_DELAY_MS);
+  const wait = Math.max(0, Math.min(SAVE_DELAY_MS, pendingSince + MAX_DELAY_MS - now));
+  saveTimer = setTimeout(saveNow, wait);
 }
 
 function updateUrl() {
@@ -118,6 +124,25 @@ async function openDraft(id) {
   setStatus(current ? "Saved on this device" : "", current ? "saved" : "empty");
   await renderWaiting();
   form.elements.body.focus();
+}
+
+/** Let go of the open draft, after asking: it has not reached the journal. */
+async function discardDraft() {
+  await saveNow();
+  if (!current || current.synced) {
+    await openDraft(null);
+    return;
+  }
+  const question = current.base_version
+    ? "Discard the changes made on this device? The entry in your journal stays as it is."
+    : "Delete this draft from this device? It has not reached your journal.";
+  if (!window.confirm(question)) return;
+  await store.remove(current.id);
+  current = null;
+  fillForm(null);
+  updateUrl();
+  setStatus("Draft discarded", "empty");
+  await renderWaiting();
 }
 
 async function syncCurrent() {
@@ -189,6 +214,7 @@ function listen() {
     syncCurrent();
   });
   form.querySelector("[data-new-draft]").addEventListener("click", () => openDraft(null));
+  form.querySelector("[data-discard-draft]").addEventListener("click", discardDraft);
   // Leaving the page or the app: keep the last keystrokes.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden" && saveTimer) saveNow();

@@ -257,6 +257,18 @@ async function start() {
     if (document.visibilityState === "visible") syncAndReport();
   });
   document.addEventListener("tend:sync-now", syncAndReport);
+  // Written with no signal: let the browser send it once the network is back, even if Tend
+  // is closed by then.
+  document.addEventListener("tend:draft-saved", () => {
+    if (!navigator.onLine) askBackgroundSync();
+  });
+  // Leaving the app with drafts on the device: send them now, or as soon as possible.
+  document.addEventListener("visibilitychange", async () => {
+    if (document.visibilityState !== "hidden" || !self.tendDrafts) return;
+    if (!(await self.tendDrafts.all()).length) return;
+    if (navigator.onLine) syncAndReport();
+    askBackgroundSync();
+  });
   syncAndReport();
 }
 

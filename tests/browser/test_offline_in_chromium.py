@@ -563,3 +563,30 @@ def test_the_editor_fits_a_360px_screen_with_large_targets(browser, live_server,
     assert small_targets == []
     page.screenshot(path=str(tmp_path / "write-narrow.png"), full_page=True)
     context.close()
+
+
+def test_the_editor_keeps_words_within_a_second_even_while_typing_on(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    problems = Problems()
+    page = problems.watch(context.new_page())
+    sign_up(page, "steady@example.org")
+    page.goto("/write")
+    editor = page.locator("#draft-editor").get_by_label("What is here for you today?")
+    editor.click()
+    # 30 characters, one every 100 ms: never a pause long enough for a plain debounce.
+    page.keyboard.type("breathing in, breathing out...", delay=100)
+    [draft] = drafts_on_device(page)
+    assert len(draft["body"]) >= 15, draft["body"]
+    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    [draft] = drafts_on_device(page)
+    assert draft["body"] == "breathing in, breathing out..."
+
+    # Letting go of a draft asks first, then it leaves the device.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Discard").click()
+    expect(page.locator("#draft-status")).to_have_text("Draft discarded")
+    expect(editor).to_have_value("")
+    assert drafts_on_device(page) == []
+    assert stored_entries() == []
+    context.close()
+    assert not problems, problems
