@@ -319,6 +319,9 @@ def test_malformed_json_is_a_400_json_error(alice):
     assert "not valid JSON" in response.get_json()["error"]
     response = sync(alice, None, raw=b"\xff\xfe")
     assert response.status_code == 400
+    response = sync(alice, None, raw=b"[" * 100_000)
+    assert response.status_code == 400
+    assert response.is_json
 
 
 @pytest.mark.parametrize("body", [b"[]", b'{"items": []}', b'{"drafts": {}}', b"42"])

@@ -53,7 +53,7 @@ def sync():
     csrf.protect()
     try:
         payload = json.loads(request.get_data(cache=False))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return json_error(400, "The body is not valid JSON. Nothing was applied.")
     try:
         drafts = services.read_batch(payload)
