@@ -49,7 +49,8 @@ function isStatic(url) {
 }
 
 async function fromCacheFirst(request) {
-  const cached = await caches.match(request);
+  // Versioned files are the same for every request: Vary headers do not matter here.
+  const cached = await caches.match(request, { ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
   const url = new URL(request.url);
@@ -67,7 +68,10 @@ async function networkFirstPage(request) {
   } catch (error) {
     const path = new URL(request.url).pathname;
     const fallback = EDITOR_PATHS.includes(path) ? WRITE_URL : OFFLINE_URL;
-    const cached = (await caches.match(fallback)) || (await caches.match(OFFLINE_URL));
+    // The shell pages hold nothing personal and are the same for everyone.
+    const cached =
+      (await caches.match(fallback, { ignoreVary: true })) ||
+      (await caches.match(OFFLINE_URL, { ignoreVary: true }));
     if (cached) return cached;
     return new Response("Tend is offline just now. Please try again when there is a connection.", {
       status: 503,
