@@ -176,6 +176,25 @@ function keepUnsentEntries() {
   });
 }
 
+/** Once an edit form did reach Tend, its newer words replace the copy kept on the device. */
+function forgetSentEdits() {
+  // Before the swap, while the form is still in the page (events of removed elements
+  // no longer reach the body).
+  document.body.addEventListener("htmx:beforeSwap", async (event) => {
+    const form = event.detail.requestConfig?.elt; // detail.elt is the swap's target here
+    const saved = event.detail.xhr && event.detail.xhr.status >= 200 && event.detail.xhr.status < 300;
+    if (!(form instanceof HTMLFormElement) || !saved || !self.tendDrafts) return;
+    const path = new URL(form.getAttribute("hx-post") || form.action, location.href).pathname;
+    const match = path.match(/^\/entries\/([0-9a-f-]{36})$/);
+    if (!match) return;
+    const kept = await self.tendDrafts.get(match[1]);
+    if (kept && kept.account === document.body.dataset.account) {
+      await self.tendDrafts.remove(match[1]);
+      document.getElementById("tend-kept-on-device")?.remove();
+    }
+  });
+}
+
 /** Sign-out: warn about drafts not yet home, then leave nothing of this person behind. */
 function guardSignOut() {
   for (const form of document.querySelectorAll("form[data-sign-out]")) {
@@ -240,6 +259,7 @@ async function rememberAccount(id) {
 async function start() {
   guardSignOut();
   keepUnsentEntries();
+  forgetSentEdits();
   const account = document.body.dataset.account;
   const shell = document.body.hasAttribute("data-shell");
   // Tend installs its worker for people who are signed in (and on its own offline pages);

@@ -418,12 +418,50 @@ def test_an_edit_that_cannot_be_sent_updates_the_entry_later(installed_phone):
     expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
     [draft] = drafts_on_device(page)
     assert draft["base_version"] == 2
+
+    # Still offline, a few more words; the copy on the device follows.
+    page.locator("li.entry.editing textarea").fill("Third version, written offline!")
+    page.locator("li.entry.editing").get_by_role("button", name="Save entry").click()
+    page.wait_for_timeout(300)
+    [draft] = drafts_on_device(page)
+    assert (draft["body"], draft["base_version"]) == ("Third version, written offline!", 2)
+    page.locator("li.entry.editing textarea").fill("Third version, written offline.")
+    page.locator("li.entry.editing").get_by_role("button", name="Save entry").click()
+    page.wait_for_timeout(300)
     context.set_offline(False)
     wait_for_server(page, lambda: stored_entries()[0].version == 3)
     page.reload()
     expect(page.locator("#entries").get_by_text("Third version, written offline.")).to_be_visible()
     [stored] = stored_entries()
     assert (stored.body, stored.version) == ("Third version, written offline.", 3)
+
+
+def test_an_edit_sent_again_once_online_leaves_no_copy_behind(installed_phone):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "sedge@example.org")
+    wait_until_controlled(page)
+    page.get_by_label("What is here for you today?").fill("Before.")
+    page.get_by_role("button", name="Save entry").click()
+    page.locator("li.entry").first.get_by_role("link", name="Edit").click()
+    editing = page.locator("li.entry.editing")
+    # Blocked from syncing on its own, the kept copy waits while the person tries again.
+    context.route("**/api/sync", lambda route: route.fulfill(status=503, body="down"))
+    context.set_offline(True)
+    editing.locator("textarea").fill("After, first try.")
+    editing.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
+    context.set_offline(False)
+    editing.locator("textarea").fill("After, second try.")
+    editing.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#entries").get_by_text("After, second try.")).to_be_visible()
+    expect(page.get_by_text("this entry is saved on this device")).to_have_count(0)
+    assert drafts_on_device(page) == []
+    context.unroute("**/api/sync")
+    page.reload()
+    page.wait_for_timeout(500)
+    [stored] = stored_entries()
+    assert (stored.body, stored.version) == ("After, second try.", 2)
 
 
 def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
