@@ -269,6 +269,11 @@ async function start() {
   const registration = await registerWorker();
   if (registration) {
     noticeUpdate().catch(() => {});
+    // A new version may take over just after this page opened (it waits for the last page
+    // of the old one to close): say so then.
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      noticeUpdate().catch(() => {});
+    });
     navigator.storage?.persist?.().catch(() => {});
   }
   listenForSyncs();
