@@ -27,8 +27,14 @@ function notice(text, { kind = "info", link = null, id = null } = {}) {
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return null;
   try {
+    // A new version found on an earlier visit takes over now, at the start of this one
+    // (pages come from the network and files have versioned names, so nothing clashes);
+    // one found during this visit (register() checks too) waits for the next.
+    const earlier = await navigator.serviceWorker.getRegistration("/");
+    if (earlier && earlier.waiting && navigator.serviceWorker.controller) {
+      earlier.waiting.postMessage({ type: "skip-waiting" });
+    }
     const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    registration.update().catch(() => {});
     return registration;
   } catch {
     return null;

@@ -110,4 +110,6 @@ self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "version" && event.ports[0]) {
     event.ports[0].postMessage({ version: VERSION });
   }
+  // A page that just opened asks a version installed on an earlier visit to take over.
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
 });

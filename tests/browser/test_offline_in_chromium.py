@@ -79,6 +79,14 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/")
 
 
+def end_session(context, page) -> None:
+    """The browser drops its cookies, as when a session ends. Requests still under way
+    could set them again, so the page is left to settle first."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    context.clear_cookies()
+
+
 def wait_until_controlled(page) -> None:
     """Wait for the service worker to be installed, precached and in control of the page."""
     controlled = page.evaluate(
@@ -103,7 +111,7 @@ def drafts_on_device(page) -> list[dict]:
 
 
 def wait_for_server(page, check, seconds: float = 15) -> None:
-    """Poll the database while the browser works (DevTools events need Playwright calls)."""
+    """Poll a condition while the browser works (its events arrive during Playwright calls)."""
     for _ in range(int(seconds * 5)):
         if check():
             return
@@ -324,10 +332,11 @@ def test_an_expired_session_keeps_drafts_until_the_person_signs_in(installed_pho
     sign_up(page, "fern@example.org")
     wait_until_controlled(page)
     page.goto("/write")
+    expect(page.locator("#draft-editor")).to_be_visible()
 
     # The session ends while the phone is offline (the browser dropped its cookie).
+    end_session(context, page)
     context.set_offline(True)
-    context.clear_cookies()
     page.get_by_label("What is here for you today?").fill("Written after the session ended.")
     expect(page.locator("#draft-status")).to_have_text("Saved on this device")
     context.set_offline(False)
@@ -361,7 +370,7 @@ def test_drafts_are_never_uploaded_under_another_account(installed_phone):
         }""",
         first_id,
     )
-    context.clear_cookies()
+    end_session(context, page)
     sign_up(page, "second@example.org")
     page.goto("/write")
     expect(page.get_by_label("What is here for you today?")).to_be_visible()
@@ -473,8 +482,11 @@ def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "dune@example.org")
     wait_until_controlled(page)
-    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    remembered = "() => localStorage.getItem('tend-version')"
+    wait_for_server(page, lambda: page.evaluate(remembered) is not None)
     [old_cache] = cache_names(page)
+    assert old_cache == f"tend-static-{page.evaluate(remembered)}"
     expect(page.get_by_text("Tend was updated")).to_have_count(0)
 
     monkeypatch.setattr(shell, "cache_version", lambda: "0123456789ab")
@@ -498,7 +510,8 @@ def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
     page = context.new_page()  # ...and comes back later
     page.goto("/")
     expect(page.get_by_text("Tend was updated")).to_be_visible()
-    assert cache_names(page) == ["tend-static-0123456789ab"]
+    # The old version's cache goes once the new one is active.
+    wait_for_server(page, lambda: cache_names(page) == ["tend-static-0123456789ab"], seconds=5)
     assert old_cache != "tend-static-0123456789ab"
     page.reload()
     expect(page.get_by_text("Tend was updated")).to_have_count(0)
@@ -568,7 +581,7 @@ def test_signing_out_from_a_kept_page_after_the_session_ended_still_clears_the_d
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "wren@example.org")
     wait_until_controlled(page)
-    context.clear_cookies()
+    end_session(context, page)
     page.goto("/write")
     expect(page.get_by_role("link", name="Sign in to sync")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
@@ -616,8 +629,11 @@ def test_the_editor_keeps_words_within_a_second_even_while_typing_on(browser, li
     [draft] = drafts_on_device(page)
     assert len(draft["body"]) >= 15, draft["body"]
     expect(page.locator("#draft-status")).to_have_text("Saved on this device")
-    [draft] = drafts_on_device(page)
-    assert draft["body"] == "breathing in, breathing out..."
+    for _ in range(10):  # and the last words follow within a second
+        page.wait_for_timeout(200)
+        if drafts_on_device(page)[0]["body"] == "breathing in, breathing out...":
+            break
+    assert drafts_on_device(page)[0]["body"] == "breathing in, breathing out..."
 
     # Letting go of a draft asks first, then it leaves the device.
     page.once("dialog", lambda dialog: dialog.accept())
