@@ -128,10 +128,12 @@ function reportSync(summary) {
 }
 
 // Every sync, from this page, another tab or the service worker, announces its summary here.
+let syncChannel = null; // held for the page's lifetime, so it is never collected
+
 function listenForSyncs() {
   if (!("BroadcastChannel" in self)) return;
-  const channel = new BroadcastChannel("tend-sync");
-  channel.onmessage = (event) => {
+  syncChannel = new BroadcastChannel("tend-sync");
+  syncChannel.onmessage = (event) => {
     if (event.data?.type === "synced") reportSync(event.data.summary);
   };
 }
@@ -262,7 +264,7 @@ async function rememberAccount(id) {
   if (!known || known.id !== id) await self.tendDrafts.setMeta("account", { id });
 }
 
-async function start() {
+function start() {
   guardSignOut();
   keepUnsentEntries();
   forgetSentEdits();
@@ -272,16 +274,7 @@ async function start() {
   // after signing out nothing of it stays on the device.
   if (!account && !shell) return;
   if (account) rememberAccount(account).catch(() => {});
-  const registration = await registerWorker();
-  if (registration) {
-    noticeUpdate().catch(() => {});
-    // A new version may take over just after this page opened (it waits for the last page
-    // of the old one to close): say so then.
-    navigator.serviceWorker.addEventListener("controllerchange", () => {
-      noticeUpdate().catch(() => {});
-    });
-    navigator.storage?.persist?.().catch(() => {});
-  }
+  // Listen first: registering the worker can take long with a poor or no connection.
   listenForSyncs();
   window.addEventListener("online", () => { backoffMs = 0; syncAndReport(); });
   document.addEventListener("visibilitychange", () => {
@@ -299,6 +292,18 @@ async function start() {
     if (!(await self.tendDrafts.all()).length) return;
     if (navigator.onLine) syncAndReport();
     askBackgroundSync();
+  });
+  if ("serviceWorker" in navigator) {
+    // A new version may take over just after this page opened (it waits for the last page
+    // of the old one to close): say so then.
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      noticeUpdate().catch(() => {});
+    });
+  }
+  registerWorker().then((registration) => {
+    if (!registration) return;
+    noticeUpdate().catch(() => {});
+    navigator.storage?.persist?.().catch(() => {});
   });
   syncAndReport();
 }
