@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install migrate chromium lint bench clean
+.PHONY: run test install migrate chromium lint bench icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,13 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check webapp tests bench wsgi.py
 
-bench: install
-	$(BIN)/python bench/timeline.py
+# Every benchmark in bench/; results are recorded in docs/benchmarks.md.
+bench: install chromium
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Redraw the app icons and the install-sheet screenshot into static/icons/ (needs Pillow).
+icons: install
+	$(BIN)/python -m webapp.pwa.icons
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
+    from webapp.compression import init_compression
     from webapp.errorpages import init_error_pages
     from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from webapp.keys import init_keys
@@ -57,7 +58,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.practices import bp as practices_bp
     from webapp.push import bp as push_bp
     from webapp.push import init_push
+    from webapp.pwa import bp as pwa_bp
     from webapp.support import bp as support_bp
+    from webapp.sync import bp as sync_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(journal_bp)
@@ -66,10 +69,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(support_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(sync_bp)
     init_push(app)
 
     init_error_pages(app)
     init_security(app)
+    init_compression(app)
     _register_template_helpers(app)
     return app
 

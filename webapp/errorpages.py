@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -51,7 +51,12 @@ def handle_http_error(error: HTTPException) -> Response:
         title, detail = CSRF_MESSAGE
     else:
         title, detail = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    response = render_error(code, title, detail)
+    if request.path.startswith("/api/"):
+        # Devices syncing in the background read JSON, never a page or a redirect.
+        response = jsonify({"error": f"{title}. {detail}"})
+        response.status_code = code
+    else:
+        response = render_error(code, title, detail)
     for name, value in error.get_headers():
         if name.lower() in {"allow", "retry-after"}:
             response.headers[name] = value

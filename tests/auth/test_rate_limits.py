@@ -14,7 +14,9 @@ def test_sign_in_attempts_are_limited_with_a_friendly_page(schema):
             browser.post(
                 "/login",
                 data={
-                    "email": "x@example.org", "password": "guess number one", "csrf_token": token
+                    "email": "x@example.org",
+                    "password": "guess number one",
+                    "csrf_token": token,
                 },
             ).status_code
             for _ in range(11)

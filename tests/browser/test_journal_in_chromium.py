@@ -104,7 +104,7 @@ def test_the_timeline_fits_a_360px_screen(browser, live_server, tmp_path):
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
     small_targets = page.evaluate(
         """[...document.querySelectorAll('button, a.button, .mood-option span, '
-              + 'input:not([type=hidden]):not([type=radio]), textarea')]
+                + 'input:not([type=hidden]):not([type=radio]), textarea')]
             .filter(el => el.offsetParent !== null)
             .filter(el => { const r = el.getBoundingClientRect(); return r.height < 44; })
             .map(el => el.outerHTML.slice(0, 80))"""

@@ -42,7 +42,10 @@ def test_writing_with_htmx_returns_the_new_entry_fragment(alice):
     assert "I met a younger me." in html and "Tuesday" in html and "Light" in html
     (entry,) = entries()
     assert (entry.body, entry.title, entry.mood, entry.version) == (
-        "I met a younger me.", "Tuesday", 4, 1
+        "I met a younger me.",
+        "Tuesday",
+        4,
+        1,
     )
 
 

@@ -79,6 +79,13 @@ RULES = {
     "push.pause": "person",
     "push.resume": "person",
     "push.write": "person",
+    # The installable shell: no account, token or journal text in any of them.
+    "pwa.manifest": "public",
+    "pwa.service_worker": "public",
+    "pwa.write": "public",
+    "pwa.offline": "public",
+    "sync.session_info": "person",
+    "sync.sync": "person",
     # A notification's "Later": authorised by a signed token naming one reminder, not a session.
     "push.snooze": "token",
     "push.later": "token",

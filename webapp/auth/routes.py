@@ -233,7 +233,10 @@ def delete_account():
 # -- App lock ----------------------------------------------------------------------------------
 
 # What a locked device may still reach: the way to unlock or leave, help, and the app's files.
-OPEN_WHILE_LOCKED = {"auth.unlock", "auth.lock", "auth.logout", "support.support", "static"}
+OPEN_WHILE_LOCKED = {
+    "auth.unlock", "auth.lock", "auth.logout", "support.support", "static",
+    "pwa.manifest", "pwa.service_worker", "pwa.write", "pwa.offline",
+}
 
 
 @bp.before_app_request

@@ -65,6 +65,11 @@ class Entry(db.Model):
         ForeignKey("journeys.id", ondelete="SET NULL"), index=True
     )
     phase: Mapped[str | None] = mapped_column(String(32))
+    # Set on a copy the server made when a device synced an edit to an entry that had
+    # changed elsewhere meanwhile: both texts survive, and the person can compare them.
+    conflict_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User] = relationship()
 

@@ -1,0 +1,312 @@
+// Installable and offline: registers the service worker, keeps drafts syncing when the
+// network returns, says kindly when Tend was updated, and cleans the device on sign-out.
+
+const SYNC_TAG = "tend-sync";
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+let backoffMs = 0;
+let retryTimer = null;
+let syncing = null;
+
+function notice(text, { kind = "info", link = null, id = null } = {}) {
+  const messages = document.getElementById("messages");
+  if (!messages) return;
+  if (id) document.getElementById(id)?.remove();
+  const box = document.createElement("p");
+  box.className = `notice notice-${kind}`;
+  if (id) box.id = id;
+  box.textContent = text;
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.textContent = link.text;
+    box.append(" ", anchor);
+  }
+  messages.append(box);
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return null;
+  try {
+    // A new version found on an earlier visit takes over now, at the start of this one
+    // (pages come from the network and files have versioned names, so nothing clashes);
+    // one found during this visit (register() checks too) waits for the next.
+    const earlier = await navigator.serviceWorker.getRegistration("/");
+    if (earlier && earlier.waiting && navigator.serviceWorker.controller) {
+      earlier.waiting.postMessage({ type: "skip-waiting" });
+    }
+    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    return registration;
+  } catch {
+    return null;
+  }
+}
+
+/** Tell the person, once, that a new version of Tend is now running. */
+async function noticeUpdate() {
+  if (!navigator.serviceWorker?.controller) return;
+  const version = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => resolve(event.data && event.data.version);
+    navigator.serviceWorker.controller.postMessage({ type: "version" }, [channel.port2]);
+    setTimeout(() => resolve(null), 2000);
+  });
+  if (!version) return;
+  const seen = localStorage.getItem("tend-version");
+  localStorage.setItem("tend-version", version);
+  if (seen && seen !== version) {
+    notice("Tend was updated. Everything you wrote is where you left it.", { id: "tend-updated" });
+  }
+}
+
+async function askBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    if (registration && "sync" in registration) await registration.sync.register(SYNC_TAG);
+  } catch {
+    // No Background Sync here: the page syncs on load, when online, and when shown.
+  }
+}
+
+function signInLink() {
+  const next = encodeURIComponent(location.pathname + location.search);
+  return { href: `/login?next=${next}`, text: "Sign in to sync" };
+}
+
+/** Sync the drafts on this device, backing off while the network or server is unwell. */
+let again = false;
+
+function syncDrafts() {
+  if (!self.tendSync) return Promise.resolve(null);
+  if (syncing) {
+    // A sync is under way and may not carry the newest draft: run once more after it.
+    again = true;
+    return syncing.then(() => null);
+  }
+  syncing = (async () => {
+    const pending = await self.tendDrafts.all();
+    if (!pending.length) {
+      reportSync({ state: "idle", synced: [], conflicts: [], rejected: [], moved: {}, remaining: 0 });
+      return null;
+    }
+    document.dispatchEvent(new CustomEvent("tend:syncing"));
+    const summary = await self.tendSync.syncNow();
+    clearTimeout(retryTimer);
+    if (summary.state === "offline" || summary.state === "error") {
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : 2000);
+      retryTimer = setTimeout(syncDrafts, backoffMs);
+      askBackgroundSync();
+    } else {
+      backoffMs = 0;
+    }
+    return summary;
+  })().finally(() => {
+    syncing = null;
+    if (again) {
+      again = false;
+      syncAndReport();
+    }
+  });
+  return syncing;
+}
+
+function reportSync(summary) {
+  if (!summary) return;
+  document.dispatchEvent(new CustomEvent("tend:synced", { detail: summary }));
+  if (summary.state === "signed-out" && summary.remaining) {
+    notice(`${summary.remaining === 1 ? "One entry is" : `${summary.remaining} entries are`} waiting on this device.`,
+      { link: signInLink(), id: "tend-sync-signin" });
+  }
+  const saidSo = document.getElementById("draft-editor") || document.getElementById("tend-kept-on-device");
+  if (!saidSo && summary.remaining && (summary.state === "offline" || summary.state === "error")) {
+    notice(`${summary.remaining === 1 ? "One entry is" : `${summary.remaining} entries are`} kept on this device and will sync when Tend can be reached.`,
+      { link: { href: "/write", text: "See what is waiting" }, id: "tend-sync-waiting" });
+  }
+  if (summary.conflicts.some((c) => c.conflict_copy_id)) {
+    notice("An entry was changed on two devices. Both versions are in your journal, side by side.",
+      { id: "tend-sync-conflict" });
+  }
+}
+
+// Every sync, from this page, another tab or the service worker, announces its summary here.
+let syncChannel = null; // held for the page's lifetime, so it is never collected
+
+function listenForSyncs() {
+  if (!("BroadcastChannel" in self)) return;
+  syncChannel = new BroadcastChannel("tend-sync");
+  syncChannel.onmessage = (event) => {
+    if (event.data?.type === "synced") reportSync(event.data.summary);
+  };
+}
+
+async function syncAndReport() {
+  try {
+    await syncDrafts();
+  } catch {
+    // Drafts stay on the device; the next trigger tries again.
+  }
+}
+
+/** A journal form that could not reach Tend keeps its words on the device, as a draft that
+ * syncs later like any other: nothing typed is lost to a dropped connection. */
+function keepUnsentEntries() {
+  document.body.addEventListener("htmx:sendError", async (event) => {
+    const form = event.detail.elt;
+    const account = document.body.dataset.account;
+    if (!(form instanceof HTMLFormElement) || !account || !self.tendDrafts) return;
+    const path = new URL(form.getAttribute("hx-post") || form.action, location.href).pathname;
+    const match = path.match(/^\/entries(?:\/([0-9a-f-]{36}))?$/);
+    const body = form.elements.body?.value || "";
+    if (!match || !body.trim()) return;
+    const editing = Boolean(match[1]);
+    const id = match[1] || self.tendDrafts.newId();
+    const version = Number(form.dataset.version) || null;
+    const mood = form.querySelector('input[name="mood"]:checked')?.value;
+    const now = new Date().toISOString();
+    try {
+      await self.tendDrafts.update(id, (current) => ({
+        id, account, base_version: current ? current.base_version : version,
+        title: form.elements.title?.value || "", body, mood: mood ? Number(mood) : null,
+        prompt: null, journey_id: null, deleted: false,
+        revision: current ? current.revision + 1 : 1, client_updated_at: now, rejected: null,
+      }));
+    } catch {
+      return; // the words are still in the form; app.js has said Tend could not be reached
+    }
+    if (!editing) {
+      form.reset();
+      const details = form.querySelector("details");
+      if (details) details.open = false;
+    }
+    document.getElementById("messages")?.replaceChildren();
+    notice("Tend couldn't be reached, so this entry is saved on this device. It will sync when the connection returns.",
+      { link: { href: `/write?draft=${id}`, text: "Open it" }, id: "tend-kept-on-device" });
+    syncAndReport();
+  });
+}
+
+/** Once an edit form did reach Tend, its newer words replace the copy kept on the device. */
+function forgetSentEdits() {
+  // Before the swap, while the form is still in the page (events of removed elements
+  // no longer reach the body).
+  document.body.addEventListener("htmx:beforeSwap", async (event) => {
+    const form = event.detail.requestConfig?.elt; // detail.elt is the swap's target here
+    const saved = event.detail.xhr && event.detail.xhr.status >= 200 && event.detail.xhr.status < 300;
+    if (!(form instanceof HTMLFormElement) || !saved || !self.tendDrafts) return;
+    const path = new URL(form.getAttribute("hx-post") || form.action, location.href).pathname;
+    const match = path.match(/^\/entries\/([0-9a-f-]{36})$/);
+    if (!match) return;
+    const kept = await self.tendDrafts.get(match[1]);
+    if (kept && kept.account === document.body.dataset.account) {
+      await self.tendDrafts.remove(match[1]);
+      document.getElementById("tend-kept-on-device")?.remove();
+    }
+  });
+}
+
+/** Sign-out: warn about drafts not yet home, then leave nothing of this person behind. */
+function guardSignOut() {
+  for (const form of document.querySelectorAll("form[data-sign-out]")) {
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.cleared === "yes") return;
+      event.preventDefault();
+      const button = form.querySelector("button");
+      if (button) button.disabled = true;
+      try {
+        if (self.tendDrafts) {
+          await syncDrafts().catch(() => null);
+          const left = (await self.tendDrafts.all()).length;
+          if (left) {
+            const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not synced yet. ` +
+              "Signing out deletes them from this device. Sign out anyway?";
+            if (!window.confirm(question)) return;
+          }
+        }
+        const session = self.tendSync ? await self.tendSync.readSession() : null;
+        if (session && session.csrf_token) form.elements.csrf_token.value = session.csrf_token;
+        if (session && session.state === "offline") {
+          notice("Signing out needs a connection. Your journal stays private on this device meanwhile.",
+            { kind: "error", id: "tend-signout-offline" });
+          return;
+        }
+        await clearDevice();
+        if (session && session.state === "signed-out") {
+          // Already signed out on the server (a kept page): only the device needed clearing.
+          location.assign("/login");
+          return;
+        }
+        form.dataset.cleared = "yes";
+        form.requestSubmit();
+      } finally {
+        if (button) button.disabled = false;
+      }
+    });
+  }
+}
+
+/** Remove drafts, the service worker's caches and the worker itself from this device. */
+async function clearDevice() {
+  document.dispatchEvent(new CustomEvent("tend:clearing"));
+  if (self.tendDrafts) await self.tendDrafts.clearAll();
+  if (self.caches) {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("tend-")) await caches.delete(name);
+    }
+  }
+  const registrations = (await navigator.serviceWorker?.getRegistrations()) || [];
+  await Promise.all(registrations.map((r) => r.unregister()));
+  localStorage.removeItem("tend-version");
+}
+
+/** Remember who is signed in here, so drafts written offline later carry their account. */
+async function rememberAccount(id) {
+  if (!self.tendDrafts) return;
+  const known = await self.tendDrafts.getMeta("account");
+  if (!known || known.id !== id) await self.tendDrafts.setMeta("account", { id });
+}
+
+function start() {
+  guardSignOut();
+  keepUnsentEntries();
+  forgetSentEdits();
+  const account = document.body.dataset.account;
+  const shell = document.body.hasAttribute("data-shell");
+  // Tend installs its worker for people who are signed in (and on its own offline pages);
+  // after signing out nothing of it stays on the device.
+  if (!account && !shell) return;
+  if (account) rememberAccount(account).catch(() => {});
+  // Listen first: registering the worker can take long with a poor or no connection.
+  listenForSyncs();
+  window.addEventListener("online", () => { backoffMs = 0; syncAndReport(); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") syncAndReport();
+  });
+  document.addEventListener("tend:sync-now", syncAndReport);
+  // Written with no signal: let the browser send it once the network is back, even if Tend
+  // is closed by then.
+  document.addEventListener("tend:draft-saved", () => {
+    if (!navigator.onLine) askBackgroundSync();
+  });
+  // Leaving the app with drafts on the device: send them now, or as soon as possible.
+  document.addEventListener("visibilitychange", async () => {
+    if (document.visibilityState !== "hidden" || !self.tendDrafts) return;
+    if (!(await self.tendDrafts.all()).length) return;
+    if (navigator.onLine) syncAndReport();
+    askBackgroundSync();
+  });
+  if ("serviceWorker" in navigator) {
+    // A new version may take over just after this page opened (it waits for the last page
+    // of the old one to close): say so then.
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      noticeUpdate().catch(() => {});
+    });
+  }
+  registerWorker().then((registration) => {
+    if (!registration) return;
+    noticeUpdate().catch(() => {});
+    navigator.storage?.persist?.().catch(() => {});
+  });
+  syncAndReport();
+}
+
+// Classic scripts (drafts.js, sync-core.js) run before modules, so both exist by now.
+start();

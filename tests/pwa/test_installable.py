@@ -1,0 +1,204 @@
+"""What makes Tend installable and able to start offline: the manifest, icons, the service
+worker script, the shell pages it keeps (with no journal text), and compressed assets."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import struct
+from pathlib import Path
+
+import pytest
+
+from webapp.config import PROJECT_ROOT
+from webapp.pwa import shell
+from webapp.pwa.icons import generate
+
+ICONS = PROJECT_ROOT / "static" / "icons"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_manifest_describes_an_installable_app(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json(force=True)
+    assert manifest["short_name"] == "Tend"
+    assert manifest["name"] and manifest["description"]
+    assert manifest["scope"] == "/"
+    assert manifest["start_url"].startswith("/")
+    assert manifest["display"] == "standalone"
+    assert re.fullmatch(r"#[0-9a-f]{6}", manifest["theme_color"])
+    assert re.fullmatch(r"#[0-9a-f]{6}", manifest["background_color"])
+    sizes = {(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    assert [s["form_factor"] for s in manifest["screenshots"]] == ["narrow"]
+
+
+def test_every_image_the_manifest_names_exists_with_its_declared_size(client):
+    manifest = client.get("/manifest.webmanifest").get_json(force=True)
+    for image in manifest["icons"] + manifest["screenshots"]:
+        response = client.get(image["src"])
+        assert response.status_code == 200, image["src"]
+        assert response.mimetype == "image/png"
+        path = ICONS / Path(image["src"].split("?")[0]).name
+        width, height = png_size(path)
+        assert f"{width}x{height}" == image["sizes"]
+        assert "?v=" in image["src"]
+
+
+def test_the_icon_script_draws_every_icon_from_shapes(tmp_path):
+    from PIL import Image
+
+    written = {path.name: path for path in generate(tmp_path)}
+    assert set(written) == {path.name for path in ICONS.glob("*.png")}
+    for name, path in written.items():
+        assert png_size(path) == png_size(ICONS / name)
+    # A maskable icon fills its whole square: a phone crops it to its own shape.
+    maskable = Image.open(written["maskable-512.png"]).convert("RGBA")
+    for corner in [(0, 0), (511, 0), (0, 511), (511, 511)]:
+        assert maskable.getpixel(corner)[3] == 255
+
+
+def test_pages_link_the_manifest_icons_and_ios_tags(alice):
+    page = alice.get("/").get_data(as_text=True)
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    assert 'rel="apple-touch-icon"' in page and 'rel="icon"' in page
+    assert '<meta name="apple-mobile-web-app-capable" content="yes">' in page
+    assert '<meta name="apple-mobile-web-app-title" content="Tend">' in page
+    assert '"historyCacheSize":0' in page
+    assert ICONS.joinpath("apple-touch-icon.png").exists()
+
+
+def test_the_service_worker_is_served_for_the_whole_site_and_always_revalidated(client, app):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    script = response.get_data(as_text=True)
+    assert "importScripts(" in script and "/static/js/sw-push.js?v=" in script
+    with app.test_request_context():
+        assert f'const VERSION = "{shell.cache_version()}"' in script
+    assert 'CACHE_PREFIX = "tend-static-"' in script
+
+
+def test_the_precache_holds_the_same_versioned_urls_the_pages_use(alice):
+    script = alice.get("/sw.js").get_data(as_text=True)
+    precache = re.search(r"const PRECACHE = (\[.*?\]);", script).group(1)
+    page = alice.get("/").get_data(as_text=True)
+    for url in re.findall(r'(?:src|href)="(/static/[^"]+\?v=[^"]+)"', page):
+        if "/icons/apple" in url:
+            continue  # fetched by iOS at install time, not needed offline
+        assert f'"{url}"' in precache, url
+    assert '"/write"' in precache and '"/offline"' in precache
+    assert "/manifest" not in precache and '"/"' not in precache
+
+
+def test_the_cache_version_follows_the_files_it_keeps():
+    assert shell._cache_version(("a",), str(PROJECT_ROOT / "templates")) != shell._cache_version(
+        ("b",), str(PROJECT_ROOT / "templates")
+    )
+
+
+@pytest.mark.parametrize("path", ["/write", "/offline"])
+def test_shell_pages_hold_no_journal_text_account_token_or_message(alice, path):
+    alice.submit("/entries", {"body": "a private line about my mother", "title": "Mum"})
+    response = alice.get(path)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "a private line about my mother" not in page and "Mum" not in page
+    assert '<meta name="csrf-token" content="">' in page
+    assert "hx-headers" not in page and "data-account" not in page
+    assert "alice@example.org" not in page
+    assert 'name="csrf_token" value=""' in page
+    assert "Saved." not in page
+    assert response.headers["Cache-Control"] == "no-store"
+    # The same page for anyone: the service worker may keep it for whoever signs in.
+    from tests.conftest import TendClient
+
+    anonymous = TendClient(alice.application).get(path).get_data(as_text=True)
+    assert anonymous == page
+
+
+def test_the_editor_shell_has_labelled_fields_and_no_inline_script(client):
+    page = client.get("/write").get_data(as_text=True)
+    for field_id in ("draft-body", "draft-title"):
+        assert f'<label for="{field_id}">' in page
+    assert "Waiting to sync" in page
+    assert "<script>" not in page and " style=" not in page
+    assert "/static/js/editor.js?v=" in page
+
+
+def test_signed_in_pages_name_the_account_for_the_draft_store(alice):
+    page = alice.get("/").get_data(as_text=True)
+    assert re.search(r'data-account="[0-9a-f-]{36}"', page)
+
+
+def test_the_push_handlers_have_their_own_worker_script(client):
+    response = client.get("/static/js/sw-push.js")
+    assert response.status_code == 200
+
+
+def test_static_text_assets_are_gzipped_for_browsers_that_accept_it(client):
+    page = client.get("/login").get_data(as_text=True)
+    htmx_url = re.search(r'src="(/static/vendor/htmx/[^"]+)"', page).group(1)
+    plain = client.get(htmx_url)
+    packed = client.get(htmx_url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data())
+    assert "max-age=31536000" in packed.headers["Cache-Control"]
+
+
+def test_the_service_worker_script_is_gzipped_too(client):
+    response = client.get("/sw.js", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert b"importScripts" in gzip.decompress(response.get_data())
+
+
+def test_pages_are_compressed_only_for_requests_tend_or_the_person_started(alice):
+    """Pages carry the CSRF token beside text others can influence (BREACH): a page another
+    site made the browser load is sent as it is."""
+    alice.submit("/entries", {"body": "Long words. " * 100})
+    for site in (None, "cross-site", "same-site"):
+        headers = {"Accept-Encoding": "gzip"}
+        if site:
+            headers["Sec-Fetch-Site"] = site
+        response = alice.get("/journal", headers=headers)
+        assert "Content-Encoding" not in response.headers, site
+        assert "Sec-Fetch-Site" in response.headers["Vary"]
+    for site in ("same-origin", "none"):
+        response = alice.get("/journal", headers={"Accept-Encoding": "gzip", "Sec-Fetch-Site": site})
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Long words." in gzip.decompress(response.get_data()).decode()
+        assert response.headers["Cache-Control"] == "no-store"
+        assert {"HX-Request", "Accept-Encoding"} <= set(response.headers["Vary"].split(", "))
+    api = alice.get(
+        "/api/session", headers={"Accept-Encoding": "gzip", "Sec-Fetch-Site": "same-origin"}
+    )
+    assert "Content-Encoding" not in api.headers
+
+
+def test_a_compressed_file_is_revalidated_with_304(client):
+    url = re.search(r'href="(/static/css/[^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["ETag"].endswith('-gz"')
+    again = client.get(
+        url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_images_are_sent_as_they_are(client):
+    response = client.get("/static/icons/icon-512.png", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in response.headers

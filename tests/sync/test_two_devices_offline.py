@@ -1,0 +1,253 @@
+"""Two phones of one person write and edit offline while the journal is also edited on the
+web; syncs succeed, lose their answers, and are retried, in any order. Whatever happens,
+no text a device saved is lost: afterwards it is on the server, unless the person replaced
+it by editing that very version."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from webapp.auth.models import User
+from webapp.auth.services import start_device_session
+from webapp.extensions import db
+from webapp.journal import services as journal
+from webapp.journal.models import Entry
+
+CURRENT_APP = {}
+words = itertools.count()
+
+
+def unique_text(stem: str) -> str:
+    return f"{stem} #{next(words)}"
+
+
+@dataclass
+class Draft:
+    id: str
+    body: str
+    base_version: int | None
+    revision: int = 1
+    deleted: bool = False
+
+
+@dataclass
+class Device:
+    name: str
+    client: object
+    drafts: dict[str, Draft] = field(default_factory=dict)
+
+    def token(self) -> str:
+        return self.client.get("/api/session").get_json()["csrf_token"]
+
+    def send(self, drafts: list[Draft]) -> list[dict]:
+        payload = {
+            "drafts": [
+                {
+                    "id": d.id,
+                    "base_version": d.base_version,
+                    "body": d.body,
+                    "deleted": d.deleted,
+                    "client_updated_at": None,
+                }
+                for d in drafts
+            ]
+        }
+        response = self.client.post(
+            "/api/sync", json=payload, headers={"X-CSRFToken": self.token()}
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        results = response.get_json()["results"]
+        assert [r["id"] for r in results] == [d.id for d in drafts]
+        return results
+
+    def settle(self, sent: dict[str, Draft], results: list[dict]) -> None:
+        """What static/js/sync-core.js does with an answer."""
+        for result in results:
+            was = sent[result["id"]]
+            now = self.drafts.get(result["id"])
+            assert result["status"] != "rejected", result
+            if now is None:
+                continue
+            if now.revision == was.revision:
+                del self.drafts[result["id"]]
+            elif result["status"] == "conflict" and result.get("conflict_copy_id"):
+                del self.drafts[result["id"]]
+                now.id, now.base_version = result["conflict_copy_id"], 1
+                self.drafts[now.id] = now
+            else:
+                now.base_version = result["version"]
+
+
+class TwoDevicesOffline(RuleBasedStateMachine):
+    entries = Bundle("entries")
+
+    def __init__(self):
+        super().__init__()
+        app = CURRENT_APP["app"]
+        self.user = User(email=f"{uuid.uuid4().hex}@example.org", password_hash="x")
+        db.session.add(self.user)
+        db.session.commit()
+        self.devices = [Device("phone", self._client(app)), Device("tablet", self._client(app))]
+        self.must_survive: set[str] = set()
+        self.replaced: set[str] = set()
+        self.copies_reported: set[str] = set()
+
+    def _client(self, app):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = start_device_session(
+                self.user, remember=False, user_agent=None
+            ).cookie_token
+            session["_fresh"] = True
+        return client
+
+    # --- the server as it is -----------------------------------------------------------
+
+    def server(self) -> dict[str, Entry]:
+        db.session.expire_all()
+        rows = db.session.scalars(select(Entry).where(Entry.user_id == self.user.id))
+        return {str(e.id): e for e in rows}
+
+    def sync(self, device: Device, *, lose_answer: bool = False, retry: bool = False) -> None:
+        if not device.drafts:
+            return
+        sent = {d.id: Draft(**vars(d)) for d in device.drafts.values()}
+        before = {i: (e.version, e.body) for i, e in self.server().items()}
+        results = device.send(list(sent.values()))
+        for draft in sent.values():
+            if not draft.deleted:
+                self.must_survive.add(draft.body)
+        for result in results:
+            draft = sent[result["id"]]
+            if result["status"] == "updated" and result["id"] in before:
+                version, body = before[result["id"]]
+                # Only the version the device had seen may be replaced.
+                assert draft.base_version == version or (
+                    draft.base_version is None and version == 1
+                )
+                if not draft.deleted:
+                    self.replaced.add(body)
+            if result.get("conflict_copy_id"):
+                self.copies_reported.add(result["conflict_copy_id"])
+        if retry:
+            # The answer was lost and the device sends exactly the same request again.
+            again = device.send(list(sent.values()))
+            for first, second in zip(results, again, strict=True):
+                if first["status"] == "conflict":
+                    assert second == first
+                else:
+                    assert second == {**first, "status": "unchanged"}, (first, second)
+            results = again
+        if not lose_answer:
+            device.settle(sent, results)
+
+    # --- rules -----------------------------------------------------------------------------
+
+    @rule(target=entries, device=st.integers(0, 1))
+    def write_a_new_entry_offline(self, device):
+        draft = Draft(id=str(uuid.uuid4()), body=unique_text("new"), base_version=None)
+        self.devices[device].drafts[draft.id] = draft
+        return draft.id
+
+    @rule(device=st.integers(0, 1), data=st.data())
+    def keep_writing_a_draft(self, device, data):
+        drafts = self.devices[device].drafts
+        if not drafts:
+            return
+        draft = drafts[data.draw(st.sampled_from(sorted(drafts)))]
+        draft.body = unique_text("edit")
+        draft.revision += 1
+        draft.deleted = False
+
+    @rule(device=st.integers(0, 1), entry_id=entries)
+    def open_an_entry_on_a_device_while_online(self, device, entry_id):
+        entry = self.server().get(entry_id)
+        drafts = self.devices[device].drafts
+        if entry is None or entry.deleted_at is not None or entry_id in drafts:
+            return
+        drafts[entry_id] = Draft(id=entry_id, body=entry.body, base_version=entry.version)
+
+    @rule(device=st.integers(0, 1), data=st.data())
+    def delete_on_a_device(self, device, data):
+        drafts = self.devices[device].drafts
+        candidates = sorted(i for i, d in drafts.items() if d.base_version is not None)
+        if not candidates:
+            return
+        draft = drafts[data.draw(st.sampled_from(candidates))]
+        draft.deleted = True
+        draft.revision += 1
+
+    @rule(entry_id=entries)
+    def edit_on_the_web(self, entry_id):
+        entry = self.server().get(entry_id)
+        if entry is None or entry.deleted_at is not None:
+            return
+        text = unique_text("web")
+        self.replaced.add(entry.body)  # the person saw it in the editor and replaced it
+        journal.update_entry(entry, journal.EntryInput(None, text, None))
+        self.must_survive.add(text)
+
+    @rule(device=st.integers(0, 1))
+    def sync_now(self, device):
+        self.sync(self.devices[device])
+
+    @rule(device=st.integers(0, 1))
+    def sync_but_the_answer_is_lost(self, device):
+        self.sync(self.devices[device], lose_answer=True)
+
+    @rule(device=st.integers(0, 1))
+    def sync_and_retry_the_same_request(self, device):
+        self.sync(self.devices[device], retry=True)
+
+    # --- what must always hold ---------------------------------------------------------------
+
+    @invariant()
+    def no_entry_is_ever_duplicated(self):
+        """Entries are the ids devices made plus the copies the server said it made."""
+        server = self.server()
+        made_by_devices = {i for i, e in server.items() if e.conflict_of_id is None}
+        copies = {i for i, e in server.items() if e.conflict_of_id is not None}
+        assert copies == self.copies_reported
+        assert len(server) == len(made_by_devices) + len(copies)
+
+    def teardown(self):
+        try:
+            for _ in range(3):
+                for device in self.devices:
+                    self.sync(device)
+            assert all(not d.drafts for d in self.devices)
+            on_server = {e.body for e in self.server().values()}
+            lost = (self.must_survive - self.replaced) - on_server
+            assert not lost, f"texts lost: {lost}"
+        finally:
+            db.session.rollback()
+
+
+def test_no_text_saved_on_a_device_is_ever_lost(app):
+    CURRENT_APP["app"] = app
+    try:
+        run_state_machine_as_test(
+            TwoDevicesOffline,
+            settings=settings(
+                max_examples=60,
+                stateful_step_count=30,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
+    finally:
+        CURRENT_APP.clear()
+    assert db.session.scalar(select(func.count()).select_from(User)) >= 1

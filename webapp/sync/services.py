@@ -1,0 +1,359 @@
+"""Applying a batch of drafts written on a device, possibly offline and possibly twice.
+
+The rules (docs/sync.md): a new id is created; a draft based on the server's current
+version updates it; a draft whose content the server already holds is ``unchanged`` (so a
+replayed batch gets the same answers and makes no duplicates); a draft based on an older
+version is a ``conflict``: the server keeps its text and saves the draft as a new entry
+marked as a copy, so both survive. Conflicts are decided by version numbers only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.auth.models import User
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.journal.models import Entry
+from webapp.journal.services import EntryInput, parse_entry_input
+from webapp.journeys.services import set_entry_context
+from webapp.types import utcnow
+
+MAX_DRAFTS = 200
+NOT_YOURS = "No entry of yours has this id."
+CHANGED_ELSEWHERE = (
+    "This entry changed on another device before this deletion arrived, so it was kept. "
+    "Delete it again if you still want it gone."
+)
+
+
+class BatchError(Exception):
+    """The request as a whole cannot be read; nothing in it was applied."""
+
+
+@dataclass
+class DraftResult:
+    id: object
+    status: str
+    version: int | None = None
+    conflict_copy_id: uuid.UUID | None = None
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        answer: dict[str, object] = {
+            "id": str(self.id) if isinstance(self.id, uuid.UUID) else self.id,
+            "status": self.status,
+            "version": self.version,
+        }
+        if self.conflict_copy_id is not None:
+            answer["conflict_copy_id"] = str(self.conflict_copy_id)
+        if self.error:
+            answer["error"] = self.error
+        if self.errors:
+            answer["errors"] = self.errors
+        return answer
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One checked draft from a device."""
+
+    id: uuid.UUID
+    base_version: int | None
+    deleted: bool
+    fields: EntryInput | None  # None for a deletion
+    prompt: str | None
+    journey_id: uuid.UUID | None
+    client_updated_at: datetime | None
+
+
+def read_batch(payload: object) -> list:
+    """The list of drafts in a request body, or BatchError naming what is wrong."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("drafts"), list):
+        raise BatchError('The body must be a JSON object with a "drafts" list.')
+    drafts = payload["drafts"]
+    if len(drafts) > MAX_DRAFTS:
+        raise BatchError(
+            f"One sync can carry at most {MAX_DRAFTS} drafts; this one had {len(drafts)}. "
+            "Please send the rest in another request."
+        )
+    return drafts
+
+
+def parse_draft(raw: object) -> Draft:
+    """Check one draft's shape and content; raise ValidationError naming every bad field."""
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"draft": "Each draft must be a JSON object."})
+    errors: dict[str, str] = {}
+    entry_id = _uuid_or_none(raw.get("id"))
+    if entry_id is None:
+        errors["id"] = "Each draft needs an id: a UUID made on the device."
+
+    base_version = raw.get("base_version")
+    if base_version is not None and (
+        isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1
+    ):
+        errors["base_version"] = "base_version is a whole number from 1, or null for a new entry."
+
+    deleted = raw.get("deleted", False)
+    if deleted is None:
+        deleted = False
+    if not isinstance(deleted, bool):
+        errors["deleted"] = "deleted is true or false."
+
+    prompt = raw.get("prompt")
+    if prompt is not None and not isinstance(prompt, str):
+        errors["prompt"] = "prompt is text, or null."
+
+    journey_id = None
+    if raw.get("journey_id") is not None:
+        journey_id = _uuid_or_none(raw.get("journey_id"))
+        if journey_id is None:
+            errors["journey_id"] = "journey_id is a journey's id (a UUID), or null."
+
+    client_updated_at = None
+    stamp = raw.get("client_updated_at")
+    if stamp is not None:
+        client_updated_at = _datetime_or_none(stamp)
+        if client_updated_at is None:
+            errors["client_updated_at"] = (
+                "client_updated_at is a date and time like 2026-11-24T12:00:00Z, or null."
+            )
+
+    fields = None
+    if deleted is not True:
+        try:
+            fields = parse_entry_input(raw)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+
+    if errors:
+        raise ValidationError(errors)
+    return Draft(
+        id=entry_id,
+        base_version=base_version,
+        deleted=deleted,
+        fields=fields,
+        prompt=prompt,
+        journey_id=journey_id,
+        client_updated_at=client_updated_at,
+    )
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _datetime_or_none(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def link_prompt_and_journey(user: User, entry: Entry, draft: Draft) -> None:
+    """Attach a draft's prompt and journey (and so its phase) to its entry.
+
+    ``_check_context`` has already refused unknown prompts and other people's journeys.
+    """
+    set_entry_context(
+        user, entry, prompt_id=draft.prompt, journey_id=draft.journey_id,
+        written_at=entry.created_at,
+    )
+
+
+def _check_context(user: User, draft: Draft) -> str | None:
+    """A readable reason when the draft's prompt or journey cannot be used, else None."""
+    if draft.deleted:
+        return None
+    probe = Entry(user_id=user.id, created_at=utcnow())
+    try:
+        set_entry_context(user, probe, prompt_id=draft.prompt, journey_id=draft.journey_id)
+    except ValidationError as exc:
+        return "; ".join(exc.errors.values())
+    finally:
+        if probe in db.session:
+            db.session.expunge(probe)
+    return None
+
+
+def _same_content(entry: Entry, draft: Draft) -> bool:
+    """Whether the server already holds exactly what the draft says."""
+    if draft.deleted:
+        return entry.deleted_at is not None
+    fields = draft.fields
+    return (
+        entry.deleted_at is None
+        and (entry.title, entry.body, entry.mood) == (fields.title, fields.body, fields.mood)
+        and entry.prompt_id == draft.prompt
+        and (draft.journey_id is None or entry.journey_id == draft.journey_id)
+    )
+
+
+def _same_text(entry: Entry, draft: Draft) -> bool:
+    fields = draft.fields
+    return (entry.title, entry.body, entry.mood) == (fields.title, fields.body, fields.mood)
+
+
+def _bump(entry: Entry, now: datetime) -> None:
+    entry.version += 1
+    entry.updated_at = now
+
+
+def apply_batch(user: User, raw_drafts: list) -> list[DraftResult]:
+    """Apply every draft in order, in one transaction; invalid drafts do not stop the rest.
+
+    Another request may create one of these ids at the same moment (the page and the
+    service worker syncing together); the batch is then simply read and applied again.
+    """
+    for attempt in range(3):
+        try:
+            results = _apply_batch_once(user, raw_drafts)
+            db.session.commit()
+            return results
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply_batch_once(user: User, raw_drafts: list) -> list[DraftResult]:
+    parsed: list[Draft | DraftResult] = []
+    for raw in raw_drafts:
+        try:
+            parsed.append(parse_draft(raw))
+        except ValidationError as exc:
+            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+            parsed.append(
+                DraftResult(
+                    id=raw_id if isinstance(raw_id, str) else None,
+                    status="rejected",
+                    error=" ".join(exc.errors.values()),
+                    errors=exc.errors,
+                )
+            )
+
+    ids = {item.id for item in parsed if isinstance(item, Draft)}
+    known: dict[uuid.UUID, Entry] = {}
+    if ids:
+        # Lock the rows (PostgreSQL) so two syncs of one entry cannot both win.
+        query = select(Entry).where(Entry.id.in_(ids)).with_for_update()
+        known = {entry.id: entry for entry in db.session.scalars(query)}
+    copies = _existing_copies(user, [e for e in known.values() if e.user_id == user.id])
+
+    now = utcnow()
+    results = []
+    for item in parsed:
+        if isinstance(item, DraftResult):
+            results.append(item)
+        else:
+            results.append(_apply_draft(user, item, known, copies, now))
+    db.session.flush()
+    return results
+
+
+def _existing_copies(user: User, originals: list[Entry]) -> dict[uuid.UUID, list[Entry]]:
+    """Conflict copies already made of these entries, so a replayed conflict finds its copy."""
+    copies: dict[uuid.UUID, list[Entry]] = {}
+    if not originals:
+        return copies
+    query = select(Entry).where(
+        Entry.user_id == user.id, Entry.conflict_of_id.in_([e.id for e in originals])
+    )
+    for copy in db.session.scalars(query):
+        copies.setdefault(copy.conflict_of_id, []).append(copy)
+    return copies
+
+
+def _apply_draft(
+    user: User,
+    draft: Draft,
+    known: dict[uuid.UUID, Entry],
+    copies: dict[uuid.UUID, list[Entry]],
+    now: datetime,
+) -> DraftResult:
+    entry = known.get(draft.id)
+    if entry is not None and entry.user_id != user.id:
+        return DraftResult(id=draft.id, status="rejected", error=NOT_YOURS)
+    problem = _check_context(user, draft)
+    if problem:
+        return DraftResult(id=draft.id, status="rejected", error=problem)
+
+    if entry is None:
+        if draft.deleted:
+            return DraftResult(id=draft.id, status="rejected", error=NOT_YOURS)
+        entry = _new_entry(user, draft, draft.id, now)
+        known[draft.id] = entry
+        return DraftResult(id=draft.id, status="created", version=entry.version)
+
+    if _same_content(entry, draft):
+        return DraftResult(id=draft.id, status="unchanged", version=entry.version)
+
+    # A draft that never saw a server version (base null) of an entry still at version 1
+    # holds a later state of the same device's own text: its first sync's answer was lost.
+    based_on_current = draft.base_version == entry.version or (
+        draft.base_version is None and entry.version == 1
+    )
+    if based_on_current:
+        if draft.deleted:
+            entry.deleted_at = now
+        else:
+            fields = draft.fields
+            entry.title, entry.body, entry.mood = fields.title, fields.body, fields.mood
+            entry.deleted_at = None
+            link_prompt_and_journey(user, entry, draft)
+        _bump(entry, now)
+        return DraftResult(id=draft.id, status="updated", version=entry.version)
+
+    if draft.deleted:
+        return DraftResult(
+            id=draft.id, status="conflict", version=entry.version, error=CHANGED_ELSEWHERE
+        )
+    for copy in copies.get(entry.id, []):
+        if _same_text(copy, draft):  # the same conflict, replayed
+            return DraftResult(
+                id=draft.id, status="conflict", version=entry.version, conflict_copy_id=copy.id
+            )
+    copy = _new_entry(user, draft, uuid.uuid4(), now, conflict_of=entry)
+    copies.setdefault(entry.id, []).append(copy)
+    return DraftResult(
+        id=draft.id, status="conflict", version=entry.version, conflict_copy_id=copy.id
+    )
+
+
+def _new_entry(
+    user: User, draft: Draft, entry_id: uuid.UUID, now: datetime, conflict_of: Entry | None = None
+) -> Entry:
+    fields = draft.fields
+    # An entry written offline on Monday and synced on Wednesday belongs to Monday.
+    written = min(draft.client_updated_at or now, now)
+    entry = Entry(
+        id=entry_id,
+        user_id=user.id,
+        title=fields.title,
+        body=fields.body,
+        mood=fields.mood,
+        created_at=written,
+        updated_at=now,
+        version=1,
+        conflict_of_id=conflict_of.id if conflict_of is not None else None,
+    )
+    link_prompt_and_journey(user, entry, draft)
+    db.session.add(entry)
+    return entry
