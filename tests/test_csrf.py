@@ -53,3 +53,20 @@ def test_delete_and_sign_out_need_the_token_too(alice):
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).deleted_at is None
     assert alice.get("/").status_code == 200
+
+
+def test_over_https_a_form_without_a_referer_still_works_with_its_token(client):
+    """Tend's pages ask browsers to send no Referer: the token alone must be enough."""
+    page = client.get("/register", base_url="https://tend.example").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    response = client.post(
+        "/register",
+        data={"email": "https@example.org", "password": "x" * 12, "csrf_token": token},
+        base_url="https://tend.example",
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.email)) == "https@example.org"
+    forged = client.post(
+        "/entries", data={"body": "x", "csrf_token": "forged"}, base_url="https://tend.example"
+    )
+    assert forged.status_code == 400

@@ -73,7 +73,9 @@ def load_config(instance_path: Path) -> dict:
         # A page left open on a phone for hours must still save: the CSRF token lives as
         # long as the session instead of expiring after an hour.
         "WTF_CSRF_TIME_LIMIT": None,
-        "WTF_CSRF_SSL_STRICT": True,
+        # Pages send `Referrer-Policy: no-referrer`, so browsers send no Referer for Flask-WTF's
+        # HTTPS referrer check to compare; the per-session token and SameSite cookies remain.
+        "WTF_CSRF_SSL_STRICT": False,
         "ENTRIES_PER_PAGE": 20,
         # Crisis resources for the host's country (JSON or TOML); the defaults are US-based.
         "SUPPORT_FILE": os.environ.get("TEND_SUPPORT_FILE") or None,

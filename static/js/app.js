@@ -58,3 +58,15 @@ if ("serviceWorker" in navigator) {
   });
   navigator.serviceWorker.startMessages();
 }
+
+// Keep the app lock's setting on the device (no text, just minutes), so the offline editor
+// can honour the lock when Tend cannot be reached.
+if (!document.body.hasAttribute("data-shell")) {
+  const lockSetting = document.querySelector('meta[name="tend-lock-after"]');
+  if (lockSetting) {
+    localStorage.setItem("tend-lock-after", lockSetting.content);
+  } else {
+    localStorage.removeItem("tend-lock-after");
+    localStorage.removeItem("tend-locked");
+  }
+}

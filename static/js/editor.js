@@ -85,7 +85,27 @@ function updateUrl() {
   history.replaceState(null, "", url);
 }
 
+/** With the app lock on and the device away too long (or locked), earlier drafts stay
+ * hidden until Tend is unlocked; writing something new is always possible. */
+function deviceIsLocked() {
+  const lockAfter = Number(localStorage.getItem("tend-lock-after") || 0);
+  if (!lockAfter) return false;
+  const lastSeen = Number(localStorage.getItem("tend-last-seen") || 0);
+  const locked = localStorage.getItem("tend-locked") === "1"
+    || (lastSeen > 0 && Date.now() - lastSeen >= lockAfter * 1000);
+  if (locked) localStorage.setItem("tend-locked", "1");
+  return locked;
+}
+
 async function renderWaiting() {
+  const lockedNote = document.getElementById("locked-drafts");
+  if (deviceIsLocked()) {
+    waitingList.replaceChildren();
+    waiting.hidden = true;
+    lockedNote.hidden = false;
+    return;
+  }
+  lockedNote.hidden = true;
   const drafts = (await store.forAccount(account))
     .sort((a, b) => (b.client_updated_at || "").localeCompare(a.client_updated_at || ""));
   waitingList.replaceChildren(...drafts.map((draft) => {
@@ -116,6 +136,7 @@ async function renderWaiting() {
 }
 
 async function openDraft(id) {
+  if (id && deviceIsLocked()) return;
   await saveNow();
   const draft = id ? await store.get(id) : null;
   current = draft && draft.account === account ? draft : null;
@@ -217,7 +238,14 @@ function listen() {
   form.querySelector("[data-discard-draft]").addEventListener("click", discardDraft);
   // Leaving the page or the app: keep the last keystrokes.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && saveTimer) saveNow();
+    if (document.visibilityState === "hidden") {
+      if (saveTimer) saveNow();
+      if (localStorage.getItem("tend-lock-after")) {
+        localStorage.setItem("tend-last-seen", String(Date.now()));
+      }
+    } else if (account) {
+      renderWaiting(); // back after a while: the lock may apply now
+    }
   });
   window.addEventListener("pagehide", () => { if (saveTimer) saveNow(); });
   document.addEventListener("tend:syncing", () => {
@@ -241,7 +269,7 @@ async function start() {
   }
   account = who.id;
   const requested = new URL(location.href).searchParams.get("draft");
-  if (requested) {
+  if (requested && !deviceIsLocked()) {
     const draft = await store.get(requested);
     if (draft && draft.account === account) {
       current = draft;

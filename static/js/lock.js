@@ -6,9 +6,13 @@ const HIDDEN_AT = "tend-hidden-at";
 
 if (setting && csrf) {
   const lockAfterMs = Number(setting.content) * 1000;
+  // The device remembers whether it is locked, for the offline editor (see editor.js).
+  if (location.pathname === "/unlock") localStorage.setItem("tend-locked", "1");
+  else localStorage.removeItem("tend-locked");
 
   const lockNow = async () => {
     document.documentElement.classList.add("is-locking");
+    localStorage.setItem("tend-locked", "1");
     try {
       await fetch("/lock", {
         method: "POST",
@@ -26,6 +30,7 @@ if (setting && csrf) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       sessionStorage.setItem(HIDDEN_AT, String(Date.now()));
+      localStorage.setItem("tend-last-seen", String(Date.now()));
       return;
     }
     const hiddenAt = Number(sessionStorage.getItem(HIDDEN_AT) || 0);

@@ -646,3 +646,54 @@ def test_the_editor_keeps_words_within_a_second_even_while_typing_on(browser, li
     assert stored_entries() == []
     context.close()
     assert not problems, problems
+
+
+def test_a_locked_device_offline_can_write_but_not_read_earlier_drafts(installed_phone, tmp_path):
+    context, _ = installed_phone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "shared-phone@example.org")
+    page.goto("/account")
+    page.get_by_label("PIN").fill("2468")
+    page.get_by_label("Lock after").select_option("5")
+    page.get_by_label("Your password").first.fill(PASSWORD)
+    page.get_by_role("button", name="Turn on the lock").click()
+    page.get_by_text("The app lock is on").wait_for()
+    wait_until_controlled(page)
+
+    context.set_offline(True)
+    page.goto("/write")
+    page.get_by_label("What is here for you today?").fill("An earlier, private draft.")
+    expect(page.locator("#draft-status")).to_contain_text("Saved on this device")
+    page.get_by_role("button", name="New entry").click()
+    waiting = page.get_by_role("region", name="Waiting to sync")
+    expect(waiting.get_by_role("link", name="An earlier, private draft.")).to_be_visible()
+
+    # The phone was put down an hour ago and someone else picks it up, still offline.
+    page.evaluate(
+        """() => {
+            localStorage.setItem("tend-last-seen", String(Date.now() - 3600000));
+            document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    expect(page.get_by_text("Tend is locked on this device")).to_be_visible()
+    expect(page.get_by_text("An earlier, private draft.")).to_have_count(0)
+    expect(page.get_by_role("region", name="Waiting to sync")).to_be_hidden()
+    page.goto("/write")  # opened again, still offline and locked
+    expect(page.get_by_text("Tend is locked on this device")).to_be_visible()
+    expect(page.get_by_text("An earlier, private draft.")).to_have_count(0)
+    page.get_by_label("What is here for you today?").fill("A new note, written while locked.")
+    expect(page.locator("#draft-status")).to_contain_text("Saved on this device")
+    page.screenshot(path=str(tmp_path / "locked-offline.png"))
+    drafts = page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("tend");
+            open.onsuccess = () => {
+                const names = [...open.result.objectStoreNames];
+                const tx = open.result.transaction(names[0], "readonly");
+                const all = tx.objectStore(names[0]).getAll();
+                all.onsuccess = () => resolve(all.result.map((d) => d.body).filter(Boolean));
+            };
+        })"""
+    )
+    assert "An earlier, private draft." in drafts  # kept, only hidden
+    assert "A new note, written while locked." in drafts
