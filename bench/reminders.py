@@ -3,7 +3,7 @@ delivered to a local push service answering after 30 ms, against plain pywebpush
 
     .venv/bin/python bench/reminders.py [--reminders 100000] [--dispatchers 2] [--write]
 
-BENCH_DATABASE_URL (default: the local tend_issue5 database) is EMPTIED: point it at a
+BENCH_DATABASE_URL (default: the local tend_bench database) is EMPTIED: point it at a
 database kept for tests or benchmarks. --write appends the results to docs/benchmarks.md.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tend_issue5"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tend_bench"
 SUBSCRIBER_KEYS = 200  # distinct browser key pairs, shared round-robin by the subscriptions
 ANSWER_DELAY = 0.030
 

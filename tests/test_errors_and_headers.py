@@ -107,3 +107,11 @@ def test_htmx_is_vendored_with_its_licence(client):
     page = client.get("/login").get_data(as_text=True)
     assert "/static/vendor/htmx/htmx-2.0.11.min.js" in page
     assert client.get("/static/vendor/htmx/LICENSE").status_code == 200
+
+
+def test_static_files_carry_only_the_headers_that_matter_to_them(client):
+    response = client.get("/static/css/tend.css")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response.headers
+    worker = client.get("/sw.js")
+    assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
