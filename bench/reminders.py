@@ -76,10 +76,11 @@ def fill_database(app, total: int, origin: str, keys) -> None:
             now = datetime.now(UTC)
             due = now - timedelta(minutes=1)
             user_ids = [uuid.uuid4() for _ in range(total)]
-            with cursor.copy("COPY users (id, email, password_hash, login_token, timezone, "
+            wrapped_key = app.extensions["tend_keyring"].new_wrapped_data_key()
+            with cursor.copy("COPY users (id, email, password_hash, data_key, timezone, "
                              "created_at) FROM STDIN") as copy:
                 for n, user_id in enumerate(user_ids):
-                    copy.write_row((user_id, f"p{n}@example.org", "x", uuid.uuid4().hex,
+                    copy.write_row((user_id, f"p{n}@example.org", "x", wrapped_key,
                                     "Europe/Berlin", now))
             with cursor.copy("COPY reminder_settings (user_id, quiet_start, quiet_end, "
                              "daily_cap, journey_checkin_on, practice_on, intention_on) "

@@ -53,7 +53,10 @@ def one_round(app) -> dict[str, float]:
         user = User(email=f"bench-{uuid.uuid4().hex}@example.org", password_hash="-")  # noqa: S106
         db.session.add(user)
         db.session.commit()
-        user_id, token = user.id, user.login_token
+        from webapp.auth.services import start_device_session
+
+        token = start_device_session(user, remember=False, user_agent=None).cookie_token
+        user_id = user.id
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = token
