@@ -58,6 +58,8 @@ def test_a_device_subscribes_with_json_and_a_csrf_header(push_app, alice, alice_
     assert device.user_id == alice_user.id and device.endpoint.startswith("https://fcm")
     devices = alice.get("/settings/reminders").get_data(as_text=True)
     assert "Pixel 9" in devices and "No reminder sent here yet." in devices
+    log = alice.get("/account").get_data(as_text=True)
+    assert "Reminders turned on for a device" in log and "Pixel 9" in log
 
 
 def test_subscribing_again_from_the_same_browser_updates_one_device(alice):

@@ -18,8 +18,9 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp.auth.services import record_event
 from webapp.errors import ValidationError
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf, db, limiter
 from webapp.push import bp, planning, subscriptions
 from webapp.push.dispatcher import reminder_from_snooze_token
 from webapp.push.models import Reminder
@@ -70,6 +71,7 @@ def devices_fragment():
 
 @bp.post("/settings/reminders/devices")
 @login_required
+@limiter.limit("30 per hour", methods=["POST"])
 def subscribe():
     data = request.get_json(silent=True)
     if data is None:
@@ -81,6 +83,7 @@ def subscribe():
         device = subscriptions.save_subscription(current_user, fields)
     except ValidationError as exc:
         return jsonify(errors=exc.errors), 422
+    record_event(current_user, "push_device_added", device.device_label)
     return jsonify(id=str(device.id), device_label=device.device_label), 201
 
 
