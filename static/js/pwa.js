@@ -48,7 +48,7 @@ async function noticeUpdate() {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => resolve(event.data && event.data.version);
     navigator.serviceWorker.controller.postMessage({ type: "version" }, [channel.port2]);
-    setTimeout(() => resolve(null), 2000);
+    setTimeout(() => resolve(null), 5000); // a busy phone may take a moment to answer
   });
   if (!version) return;
   const seen = localStorage.getItem("tend-version");
