@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, url_for
 from flask_login import current_user
 
+from webapp.timezones import zone_of
+
 
 @cache
 def _file_digest(path: str) -> str:
@@ -26,7 +28,7 @@ def asset_url(filename: str) -> str:
 def _viewer_zone() -> ZoneInfo:
     zone = g.get("_viewer_zone")
     if zone is None:
-        zone = g._viewer_zone = ZoneInfo(getattr(current_user, "timezone", None) or "UTC")
+        zone = g._viewer_zone = zone_of(current_user)
     return zone
 
 

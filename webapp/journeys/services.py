@@ -33,6 +33,7 @@ from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.journeys.models import INTENTION_STATUSES, IntegrationSettings, Intention, Journey
 from webapp.push import planning as reminders
+from webapp.timezones import zone_of
 from webapp.types import utcnow
 
 JOURNEY_TEXT_MAX = 10_000
@@ -47,13 +48,6 @@ TIMEZONE_NAMES = sorted(_TIMEZONES)
 
 
 # --- Time in the person's zone --------------------------------------------------------------
-
-
-def zone_of(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.push.models import Reminder, ReminderSettings
+from webapp.timezones import zone_of
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -140,13 +141,6 @@ def resume(user: User) -> ReminderSettings:
 
 
 # --- Placing a moment in the person's day -------------------------------------------------
-
-
-def zone_of(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
