@@ -34,9 +34,17 @@ BODY = (
 
 
 def make_app(database_url: str):
+    from sqlalchemy import MetaData, create_engine
+
     from webapp import create_app
     from webapp.extensions import db
 
+    # Start empty: rows left by another benchmark carry data keys of another master key.
+    engine = create_engine(database_url)
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
     )

@@ -46,9 +46,5 @@ class RenderedPages:
             for key in [k for k in self._items if k[0] == user_id]:
                 del self._items[key]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 timeline_pages = RenderedPages()

@@ -169,27 +169,13 @@ def _datetime_or_none(value: object) -> datetime | None:
 def link_prompt_and_journey(user: User, entry: Entry, draft: Draft) -> None:
     """Attach a draft's prompt and journey (and so its phase) to its entry.
 
-    ``_check_context`` has already refused unknown prompts and other people's journeys.
+    Raises ValidationError before changing anything when the prompt is unknown or the
+    journey is not the person's own: call it before touching the entry's text.
     """
     set_entry_context(
         user, entry, prompt_id=draft.prompt, journey_id=draft.journey_id,
         written_at=entry.created_at,
     )
-
-
-def _check_context(user: User, draft: Draft) -> str | None:
-    """A readable reason when the draft's prompt or journey cannot be used, else None."""
-    if draft.deleted:
-        return None
-    probe = Entry(user_id=user.id, created_at=utcnow())
-    try:
-        set_entry_context(user, probe, prompt_id=draft.prompt, journey_id=draft.journey_id)
-    except ValidationError as exc:
-        return "; ".join(exc.errors.values())
-    finally:
-        if probe in db.session:
-            db.session.expunge(probe)
-    return None
 
 
 def _same_content(entry: Entry, draft: Draft) -> bool:
@@ -291,10 +277,20 @@ def _apply_draft(
     entry = known.get(draft.id)
     if entry is not None and entry.user_id != user.id:
         return DraftResult(id=draft.id, status="rejected", error=NOT_YOURS)
-    problem = _check_context(user, draft)
-    if problem:
-        return DraftResult(id=draft.id, status="rejected", error=problem)
+    try:
+        return _apply_valid_draft(user, entry, draft, known, copies, now)
+    except ValidationError as exc:  # an unknown prompt, or someone else's journey
+        return DraftResult(id=draft.id, status="rejected", error="; ".join(exc.errors.values()))
 
+
+def _apply_valid_draft(
+    user: User,
+    entry: Entry | None,
+    draft: Draft,
+    known: dict[uuid.UUID, Entry],
+    copies: dict[uuid.UUID, list[Entry]],
+    now: datetime,
+) -> DraftResult:
     if entry is None:
         if draft.deleted:
             return DraftResult(id=draft.id, status="rejected", error=NOT_YOURS)
@@ -314,10 +310,10 @@ def _apply_draft(
         if draft.deleted:
             entry.deleted_at = now
         else:
+            link_prompt_and_journey(user, entry, draft)  # first: it may refuse the draft
             fields = draft.fields
             entry.title, entry.body, entry.mood = fields.title, fields.body, fields.mood
             entry.deleted_at = None
-            link_prompt_and_journey(user, entry, draft)
         _bump(entry, now)
         return DraftResult(id=draft.id, status="updated", version=entry.version)
 
