@@ -1,0 +1,41 @@
+"""Domain events: what happened, announced once, for any capability that cares to react.
+
+A capability sends an event after it has committed a change; others subscribe instead of
+being called from every service (reminders follow journeys, practices and intentions;
+the rendered-page cache forgets a person who signed out). Receivers are connected when
+their package is imported by the app factory, so every app, tests included, reacts the
+same way. Each event is sent with the person (a ``User``) as sender, or their id where
+the person no longer exists, plus keyword arguments named below.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+# A journey was logged or changed: ``journey``.
+journey_saved = _events.signal("journey-saved")
+# A journey was removed: ``journey_id``.
+journey_removed = _events.signal("journey-removed")
+
+# A practice was chosen or rescheduled: ``chosen`` (a ChosenPractice).
+practice_scheduled = _events.signal("practice-scheduled")
+# A practice was taken off the person's list: ``practice_id`` (the catalogue id).
+practice_removed = _events.signal("practice-removed")
+
+# An intention is active (new, or set active again): ``intention``.
+intention_active = _events.signal("intention-active")
+# An intention was integrated or let go: ``intention_id``.
+intention_closed = _events.signal("intention-closed")
+
+# A device signed out or was locked: sender is the person's id; ``device_session_id``.
+device_signed_out = _events.signal("device-signed-out")
+device_locked = _events.signal("device-locked")
+
+# An account and everything in it were erased: sender is the former person's id.
+account_erased = _events.signal("account-erased")
+
+# Once a day, from each long-running dispatcher (or `flask reminders plan-ahead` from cron):
+# plan ahead and prune old records. Sender is the app; ``now`` is the moment.
+daily_upkeep = _events.signal("daily-upkeep")
