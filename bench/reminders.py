@@ -130,7 +130,7 @@ def baseline(app, origin: str, keys, sample: int) -> dict:
     from pywebpush import webpush
 
     from webapp.push.sender import notification_payload
-    from webapp.push.settings import vapid_for
+    from webapp.push.vapid import vapid_for
 
     vapid = vapid_for(app)
     payload = notification_payload(
@@ -227,8 +227,7 @@ def main() -> None:
                           str(Path(tempfile.gettempdir()) / "tend-bench-instance"))
 
     from bench.push_service import serve
-    from webapp.push.settings import vapid_for
-    from webapp.push.vapid import application_server_key
+    from webapp.push.vapid import application_server_key, vapid_for
 
     spawn = multiprocessing.get_context("spawn")
     app = make_app(url)

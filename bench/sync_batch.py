@@ -61,7 +61,7 @@ def one_round(app) -> dict[str, float]:
         user = User(email=f"bench-{uuid.uuid4().hex}@example.org", password_hash="-")  # noqa: S106
         db.session.add(user)
         db.session.commit()
-        from webapp.auth.services import start_device_session
+        from webapp.auth.devices import start_device_session
 
         token = start_device_session(user, remember=False, user_agent=None).cookie_token
         user_id = user.id

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from tests.arc import log_journey, person
 from webapp.extensions import db
-from webapp.journeys.models import Intention, Journey
+from webapp.intentions.models import Intention
+from webapp.journeys.models import Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
 
 

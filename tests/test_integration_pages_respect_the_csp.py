@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.arc import log_journey, person
 from webapp.extensions import db
-from webapp.journeys.models import Intention
+from webapp.intentions.models import Intention
 from webapp.practices.models import ChosenPractice
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +14,16 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def instance_path() -> Path:
+    """Where generated keys and the SQLite database live."""
+    return Path(os.environ.get("TEND_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
 
 
 def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
@@ -67,7 +76,6 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "tend_session",
         "REMEMBER_COOKIE_NAME": "tend_remember",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # A page left open on a phone for hours must still save: the CSRF token lives as
@@ -79,4 +87,34 @@ def load_config(instance_path: Path) -> dict:
         "ENTRIES_PER_PAGE": 20,
         # Crisis resources for the host's country (JSON or TOML); the defaults are US-based.
         "SUPPORT_FILE": os.environ.get("TEND_SUPPORT_FILE") or None,
+        # The master key wrapping every data key; without it, the instance keyring file.
+        "MASTER_KEY": os.environ.get("TEND_MASTER_KEY") or None,
+        "OLD_MASTER_KEYS": [
+            key for key in os.environ.get("TEND_OLD_MASTER_KEYS", "").split(",") if key.strip()
+        ],
+        # `make run` sends reminders from a thread of the web process.
+        "EMBEDDED_DISPATCHER": _flag("TEND_EMBEDDED_DISPATCHER"),
+        **reminder_settings(),
+    }
+
+
+def reminder_settings() -> dict:
+    """Web Push and the reminder dispatcher; see "Gentle reminders" in README.md."""
+    public_url = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    return {
+        # Where people reach Tend: links inside notifications point here.
+        "PUBLIC_URL": public_url,
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT")
+        or (public_url if public_url.startswith("https://") else "mailto:tend@localhost"),
+        "PUSH_CONNECT_TIMEOUT": _number("PUSH_CONNECT_TIMEOUT", 5),
+        "PUSH_READ_TIMEOUT": _number("PUSH_READ_TIMEOUT", 10),
+        "PUSH_CONCURRENCY": int(_number("PUSH_CONCURRENCY", 200)),
+        # Push services are https; plain http only for a local test push service.
+        "PUSH_ALLOW_HTTP_ENDPOINTS": False,
+        "REMINDER_BATCH_SIZE": int(_number("REMINDER_BATCH_SIZE", 200)),
+        "REMINDER_LEASE_SECONDS": _number("REMINDER_LEASE_SECONDS", 30),
+        "REMINDER_MAX_ATTEMPTS": int(_number("REMINDER_MAX_ATTEMPTS", 5)),
+        "REMINDER_RETRY_BASE_SECONDS": _number("REMINDER_RETRY_BASE_SECONDS", 60),
+        "REMINDER_IDLE_SECONDS": _number("REMINDER_IDLE_SECONDS", 2),
     }

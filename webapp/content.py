@@ -1,16 +1,16 @@
 """Everything Tend says about integration, in one readable place.
 
-Phases, prompts, the practices catalogue and the default support resources live here, not
-in templates, so they can be read, reviewed and translated as one piece of writing.
-Prompt and practice ids are stable: entries and chosen practices store them.
+Phases, prompts, the practices catalogue, the default support resources, moods, reminder
+copy and the names of things a person sees live here, not in code or templates, so they can
+be read, reviewed and translated as one piece of writing. Ids are stable: entries, chosen
+practices and reminders store them. (Messages about one form's fields stay beside the rule
+that checks them.)
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 # --- Phases ---------------------------------------------------------------------------------
 
@@ -595,44 +595,150 @@ DEFAULT_SUPPORT_RESOURCES: list[SupportResource] = [
 ]
 
 
-class SupportFileError(ValueError):
-    """The host's support file could not be read; the message says why."""
+# --- Journal --------------------------------------------------------------------------------
+
+MOODS: dict[int, str] = {
+    1: "Heavy",
+    2: "Low",
+    3: "Steady",
+    4: "Light",
+    5: "Open",
+}
+
+INTENTION_STATUSES: dict[str, str] = {
+    "active": "Active",
+    "integrated": "Integrated",
+    "let_go": "Let go",
+}
+
+WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+SAFETY_PLAN_FIELDS: dict[str, tuple[str, str]] = {
+    "warning_signs": (
+        "Warning signs",
+        "Thoughts, feelings or situations that tell me a hard time may be starting.",
+    ),
+    "what_helps": (
+        "What helps me",
+        "Things I can do on my own to feel a little steadier: places, activities, sensations.",
+    ),
+    "people_places": (
+        "People and places",
+        "People I can reach out to, and places where I feel safe or less alone.",
+    ),
+    "professionals": (
+        "Professionals to call",
+        "My therapist, doctor or a crisis line, with their numbers.",
+    ),
+}
 
 
-def load_support_resources(path: str | Path | None) -> list[SupportResource]:
-    """The host's crisis resources from a JSON or TOML file, or the defaults.
+# --- The security log -----------------------------------------------------------------------
 
-    The file holds a list named ``resources`` of objects with ``name``, ``description``,
-    ``contact`` and optional ``href``.
-    """
-    if not path:
-        return list(DEFAULT_SUPPORT_RESOURCES)
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode()) if path.suffix == ".toml" else json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise SupportFileError(f"cannot read support resources from {path}: {exc}") from exc
-    items = data.get("resources") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise SupportFileError(f"{path} needs a non-empty list named 'resources'")
-    resources = []
-    for number, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) and item.get(k).strip() for k in ("name", "contact")
-        ):
-            raise SupportFileError(f"resource {number} in {path} needs a 'name' and a 'contact'")
-        href = str(item.get("href", ""))
-        if href and not href.startswith(("tel:", "sms:", "https:", "mailto:")):
-            raise SupportFileError(
-                f"resource {number} in {path}: href must be tel:, sms:, mailto: or https:"
-            )
-        resources.append(
-            SupportResource(
-                item["name"].strip(),
-                str(item.get("description", "")),
-                item["contact"].strip(),
-                href,
-            )
-        )
-    return resources
+SECURITY_EVENT_LABELS: dict[str, str] = {
+    "account_created": "Account created",
+    "sign_in": "Signed in",
+    "sign_in_failed": "Failed sign-in attempt",
+    "password_changed": "Password changed",
+    "session_revoked": "A device was signed out",
+    "export": "Journal exported",
+    "push_device_added": "Reminders turned on for a device",
+    "app_lock_set": "App lock turned on",
+    "app_lock_removed": "App lock turned off",
+    "unlock_failed": "Wrong app lock PIN",
+}
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArcStep:
+    """One check-in after a journey: when, and what to gently ask."""
+
+    name: str
+    offset: timedelta
+    phase: str
+    title: str
+    body: str
+
+
+JOURNEY_ARC: tuple[ArcStep, ...] = (
+    ArcStep("2h", timedelta(hours=2), "reflection", "A soft landing",
+            "What did you feel or see? A few words or a single image is plenty."),
+    ArcStep("24h", timedelta(hours=24), "reflection", "A day later",
+            "Any dreams, sensations or pictures still with you today?"),
+    ArcStep("72h", timedelta(hours=72), "reflection", "Three days on",
+            "What part of yourself did you meet or remember?"),
+    ArcStep("1w", timedelta(weeks=1), "meaning", "One week on",
+            "Which thread from your journey keeps returning? What might it mean to you?"),
+    ArcStep("2w", timedelta(weeks=2), "meaning", "Two weeks on",
+            "Has an old belief about yourself begun to soften or shift?"),
+    ArcStep("1m", timedelta(days=30), "embodiment", "A month on",
+            "What's asking to shift in your life, now that you know this?"),
+    ArcStep("3m", timedelta(days=91), "embodiment", "Three months on",
+            "What have you carried forward from your journey, and what would you like "
+            "to tend next?"),
+)
+
+INTENTION_REVISITS: tuple[tuple[str, timedelta], ...] = (
+    ("3d", timedelta(days=3)),
+    ("2w", timedelta(weeks=2)),
+    ("6w", timedelta(weeks=6)),
+)
+
+
+@dataclass(frozen=True)
+class ReminderCopy:
+    title: str
+    body: str
+
+
+INTENTION_REVISIT_COPY = ReminderCopy(
+    "Revisiting an intention",
+    "How is the intention you set sitting with you now? Has it changed shape?",
+)
+PRACTICE_REMINDER_COPY = ReminderCopy(
+    "A moment for your practice",
+    "Your practice is here whenever you are ready. Even a few breaths count.",
+)
+TEST_REMINDER_COPY = ReminderCopy(
+    "Tend is with you",
+    "This is how a gentle reminder will look. Nothing else to do.",
+)
+
+
+def practice_reminder_title(practice_name: str | None) -> str:
+    if practice_name:
+        return f"A moment for {practice_name.lower()}"
+    return PRACTICE_REMINDER_COPY.title
+
+
+# --- When something goes wrong --------------------------------------------------------------
+
+ERROR_MESSAGES: dict[int, tuple[str, str]] = {
+    400: (
+        "Something in that request didn’t look right",
+        "Nothing was changed. Reloading the page and trying again usually helps.",
+    ),
+    403: ("That isn’t open to you", "Nothing was changed."),
+    404: ("We couldn’t find that", "It may have been deleted, or the link may be incomplete."),
+    405: ("That can’t be done here", "Nothing was changed."),
+    413: (
+        "That was more than Tend can take at once",
+        "Nothing was saved. Your text is still on your screen: try saving a shorter piece.",
+    ),
+    429: (
+        "Let’s slow down for a moment",
+        "There were many attempts in a short time. Please wait a little and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you wrote is lost on this screen. Please try again in a moment.",
+    ),
+}
+CSRF_MESSAGE = (
+    "This page was open too long or came from elsewhere",
+    "Nothing was changed. Reload the page and try again.",
+)
+SIGN_IN_TO_CONTINUE = "Please sign in to continue."

@@ -5,7 +5,8 @@ database. A copy of the database alone therefore reveals no journal text, and de
 person's wrapped key makes whatever might survive of their rows unreadable (crypto-shredding).
 
 Master keys live in a keyring: ``TEND_MASTER_KEY`` (and ``TEND_OLD_MASTER_KEYS`` while
-rotating), or else ``instance/master_keys.json``, created on first run. Every wrapped key
+rotating, both read by ``webapp.config``), or else ``instance/master_keys.json``, created on
+first run. Every wrapped key
 names the master key it was wrapped with, so the master key can be rotated while Tend runs
 (see ``flask keys --help``).
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -75,12 +77,14 @@ class Keyring:
     # -- building ------------------------------------------------------------------------
 
     @classmethod
-    def from_environment(cls, instance_path: Path) -> Keyring:
-        env_key = os.environ.get("TEND_MASTER_KEY")
-        if env_key:
-            primary = decode_key(env_key)
+    def from_settings(
+        cls, master_key: str | None, old_master_keys: list[str], instance_path: Path
+    ) -> Keyring:
+        """The keyring given in the environment, else the instance file (made on first run)."""
+        if master_key:
+            primary = decode_key(master_key)
             keys = {key_id(primary): primary}
-            for old in filter(None, os.environ.get("TEND_OLD_MASTER_KEYS", "").split(",")):
+            for old in old_master_keys:
                 old_key = decode_key(old)
                 keys[key_id(old_key)] = old_key
             return cls(keys=keys, primary=key_id(primary))
@@ -177,6 +181,11 @@ class Keyring:
 
     def needs_rewrap(self, wrapped: bytes) -> bool:
         return wrapped_key_id(wrapped) != self.primary
+
+
+def current_keyring() -> Keyring:
+    """The running app's keyring (loaded at start-up by ``webapp.auth.keys``)."""
+    return current_app.extensions["tend_keyring"]
 
 
 def wrapped_key_id(wrapped: bytes) -> str:

@@ -15,17 +15,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, g, has_app_context
-from sqlalchemy import event, select
+from flask import g, has_app_context
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from webapp.crypto import Keyring, decrypt_text, encrypt_text
+from webapp import events
+from webapp.auth.models import User
+from webapp.crypto import current_keyring, decrypt_text, encrypt_text
+from webapp.extensions import db
 
 _PENDING = "_encrypted_pending"
-
-
-def keyring() -> Keyring:
-    return current_app.extensions["tend_keyring"]
 
 
 def _data_key_cache() -> dict:
@@ -38,21 +37,20 @@ def _data_key_cache() -> dict:
 
 
 def data_key_for(session: Session, owner_id: uuid.UUID) -> bytes:
-    """The owner's unwrapped data key, unwrapped once per request."""
-    from webapp.auth.models import User
+    """The owner's unwrapped data key, unwrapped once per request.
 
-    user = session.identity_map.get(session.identity_key(User, owner_id))
-    if user is not None and "data_key" in user.__dict__:
-        wrapped = user.data_key
-    else:
-        with session.no_autoflush:
-            wrapped = session.scalar(select(User.data_key).where(User.id == owner_id))
-    if wrapped is None:
+    ``Session.get`` answers from the session when the person is loaded already (as the
+    signed-in person always is), so this usually costs no query.
+    """
+    with session.no_autoflush:
+        user = session.get(User, owner_id)
+    wrapped = user.data_key if user is not None else None
+    if not wrapped:
         raise LookupError(f"no data key for {owner_id}")
     cache = _data_key_cache()
     key = cache.get(wrapped)
     if key is None:
-        key = cache[wrapped] = keyring().unwrap(wrapped)
+        key = cache[wrapped] = current_keyring().unwrap(wrapped)
     return key
 
 
@@ -111,8 +109,6 @@ class EncryptedText:
         if cached is not None and cached[0] == blob:
             return cached[1]
         session = Session.object_session(obj)
-        from webapp.extensions import db
-
         key = data_key_for(session or db.session, _owner_id(obj))
         text = decrypt_text(key, _owner_id(obj), self.name, bytes(blob))
         obj.__dict__[self.cache_attr] = (blob, text)
@@ -133,8 +129,6 @@ class EncryptedText:
         self._seal(obj, owner_id, value)
 
     def _seal(self, obj: Any, owner_id: uuid.UUID, value: str) -> None:
-        from webapp.extensions import db
-
         session = Session.object_session(obj) or db.session
         blob = encrypt_text(data_key_for(session, owner_id), owner_id, self.name, value)
         setattr(obj, self.column_attr, blob)
@@ -156,7 +150,8 @@ def _encrypt_pending_text(session: Session, flush_context, instances) -> None:
                 descriptor._seal(obj, owner_id, pending[descriptor.name])
 
 
-def forget_data_keys() -> None:
-    """Drop unwrapped keys held for this request (after erasing an account)."""
+@events.account_erased.connect
+def forget_data_keys(user_id, **_) -> None:
+    """Drop unwrapped keys held for this request: the erased person's key is gone for good."""
     if has_app_context():
         g.pop("_tend_data_keys", None)

@@ -8,7 +8,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from webapp.types import render_migration_type
@@ -40,3 +41,14 @@ limiter = Limiter(key_func=get_remote_address)
 def _reading_is_never_limited() -> bool:
     """Every limit guards a change (sign-in, sign-up, sync); reading pages costs nothing."""
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite applies ON DELETE CASCADE and SET NULL only when asked, per connection;
+    PostgreSQL always does. Tend relies on them on both: deleting a person deletes their
+    rows, deleting a journey unties its entries."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

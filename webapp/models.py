@@ -1,14 +1,17 @@
 """Every model, imported in one place so migrations see the whole schema."""
 
-from webapp.auth.models import User
+from webapp.auth.models import DeviceSession, SecurityEvent, User
+from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
-from webapp.journeys.models import IntegrationSettings, Intention, Journey
+from webapp.journeys.models import IntegrationSettings, Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 from webapp.support.models import SafetyPlan
 
 __all__ = [
     "User",
+    "DeviceSession",
+    "SecurityEvent",
     "Entry",
     "Journey",
     "IntegrationSettings",

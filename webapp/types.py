@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -11,6 +12,18 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def as_uuid(value: object) -> uuid.UUID | None:
+    """An id given as a UUID or as its text (from a form, a URL or JSON); None otherwise."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
 
 
 class UTCDateTime(TypeDecorator):

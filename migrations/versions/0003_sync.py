@@ -1,7 +1,7 @@
 """sync: conflict copies
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24 12:21:04
 
 """

@@ -478,7 +478,7 @@ def test_an_edit_sent_again_once_online_leaves_no_copy_behind(installed_phone):
 def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
     installed_phone, monkeypatch
 ):
-    from webapp.pwa import shell
+    from webapp.pwa import routes as shell
 
     context, _ = installed_phone
     page = context.pages[0] if context.pages else context.new_page()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from webapp.auth.services import find_user_by_email
 from webapp.extensions import db
-from webapp.push import planning
+from webapp.push import schedules
 from webapp.push.dispatcher import make_dispatcher
 from webapp.push.models import Reminder
 from webapp.types import utcnow
@@ -111,7 +111,7 @@ def payload_for(app, reminder: Reminder, base_url: str) -> str:
     app.config["PUBLIC_URL"] = base_url
     dispatcher = make_dispatcher(app)
     try:
-        from webapp.push.dispatcher import Claim
+        from webapp.push.claims import Claim
 
         claim = Claim(reminder.id, 1, reminder.user_id, reminder.kind, reminder.title,
                       reminder.body, reminder.url, 1)
@@ -143,7 +143,7 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     page.screenshot(path=str(tmp_path / "reminders.png"), full_page=True)
 
     user = find_user_by_email("dawn@example.org")
-    [reminder, *_] = planning.plan_journey_arc(user, "journey-1", utcnow() - timedelta(hours=2))
+    [reminder, *_] = schedules.plan_journey_arc(user, "journey-1", utcnow() - timedelta(hours=2))
 
     register_worker(page)
     cdp = context.new_cdp_session(page)
@@ -243,8 +243,7 @@ def test_subscribing_from_the_page_then_a_test_reminder_arrives(browser, live_se
     service double; everything else is the real page, server and dispatcher.
     """
     from tests.push.push_double import PushDouble
-    from webapp.push.settings import vapid_for
-    from webapp.push.vapid import application_server_key
+    from webapp.push.vapid import application_server_key, vapid_for
 
     live_server.app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] = True
     key = application_server_key(vapid_for(app))
@@ -301,7 +300,7 @@ def test_the_reminders_page_fits_a_360px_screen(browser, live_server, tmp_path):
     page = context.new_page()
     sign_up(page, "narrow@example.org")
     user = find_user_by_email("narrow@example.org")
-    planning.plan_journey_arc(user, "journey-2", utcnow())
+    schedules.plan_journey_arc(user, "journey-2", utcnow())
     page.goto("/settings/reminders")
     expect(page.get_by_role("button", name="Turn on reminders on this device")).to_be_visible()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.arc import log_journey, person
 from webapp.extensions import db
-from webapp.insights import services
+from webapp.insights import charts
 from webapp.journal.models import Entry
 from webapp.practices.models import ChosenPractice
 
@@ -107,7 +107,7 @@ def test_mood_chart_averages_each_local_day(alice):
     user = person("alice@example.org")
     alice.submit("/entries", {"body": "a", "mood": "5"})
     alice.submit("/entries", {"body": "b", "mood": "2"})
-    chart = services.mood_chart(user)
+    chart = charts.mood_chart(user)
     assert [(avg, n) for _day, avg, n in chart.days] == [(3.5, 2)]
     (point,) = chart.points
     assert 0 < point.x <= chart.width and 0 < point.y < chart.height

@@ -12,6 +12,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.journal import services
 from webapp.journal.models import BODY_MAX, Entry
+from webapp.journal.timeline import timeline_page
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_timeline_pages_newest_first_without_gaps_or_repeats(person):
 
     seen, cursor = [], None
     while True:
-        page = services.timeline_page(person, cursor=cursor, per_page=3)
+        page = timeline_page(person, cursor=cursor, per_page=3)
         seen.extend(page.entries)
         if not page.next_cursor:
             break
@@ -109,23 +110,23 @@ def test_timeline_pages_newest_first_without_gaps_or_repeats(person):
 def test_deleted_entries_leave_the_timeline(person):
     keep, gone = write(person, "keep"), write(person, "gone")
     services.delete_entry(gone)
-    assert services.timeline_page(person).entries == [keep]
+    assert timeline_page(person).entries == [keep]
 
 
 def test_search_matches_title_or_body_case_insensitively_and_literally(person):
     lake = write(person, "We walked by the Lake", title="Morning")
     write(person, "nothing here")
     percent = write(person, "100% present")
-    assert services.timeline_page(person, query="lake").entries == [lake]
-    assert services.timeline_page(person, query="MORNING").entries == [lake]
-    assert services.timeline_page(person, query="%").entries == [percent]
-    assert services.timeline_page(person, query="_").entries == []
+    assert timeline_page(person, query="lake").entries == [lake]
+    assert timeline_page(person, query="MORNING").entries == [lake]
+    assert timeline_page(person, query="%").entries == [percent]
+    assert timeline_page(person, query="_").entries == []
 
 
 def test_a_broken_cursor_starts_from_the_newest(person):
     entry = write(person)
     for cursor in ["", "garbage", "!!!", "MjAyNi0wMS0wMQ"]:
-        assert services.timeline_page(person, cursor=cursor).entries == [entry]
+        assert timeline_page(person, cursor=cursor).entries == [entry]
 
 
 def test_one_person_never_sees_another_persons_entries(person):
@@ -133,7 +134,7 @@ def test_one_person_never_sees_another_persons_entries(person):
     db.session.add(other)
     db.session.commit()
     theirs = write(other, "private lake")
-    assert services.timeline_page(person, query="lake").entries == []
+    assert timeline_page(person, query="lake").entries == []
     with pytest.raises(Exception) as caught:
         services.get_entry_or_404(person, theirs.id)
     assert getattr(caught.value, "code", None) == 404

@@ -60,7 +60,7 @@ def test_the_cache_forgets_old_pages_and_keeps_its_size():
     pages.put(("c", 1), "C1")
     assert pages.get(("b", 1)) is None
     assert pages.get(("a", 1)) == "A1"
-    pages.forget_person("a")
+    pages.forget("a")
     assert pages.get(("a", 1)) is None
     expired = RenderedPages(ttl_seconds=-1)
     expired.put(("x",), "X")

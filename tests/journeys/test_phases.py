@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.arc import log_journey, person
-from webapp.journeys import services
-from webapp.journeys.services import days_since, phase_for_day
+from webapp.calendar import days_since
+from webapp.journeys import arc
+from webapp.journeys.arc import phase_for_day
+from webapp.journeys.settings import SettingsInput, save_settings
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -78,13 +80,13 @@ def test_position_follows_the_latest_journey_and_the_persons_timezone(app, clien
     latest = log_journey(user, datetime(2026, 6, 1, 14, 0, tzinfo=UTC))
     log_journey(user, datetime(2026, 7, 1, 9, 0, tzinfo=UTC))  # planned, still ahead
 
-    position = services.position_at(user, datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
+    position = arc.position_at(user, datetime(2026, 6, 3, 16, 0, tzinfo=UTC))
     assert position.journey.id == latest.id
     assert (position.day, position.phase, position.phase_is_manual) == (3, "meaning", False)
     assert position.upcoming.started_at == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
     user.timezone = "America/Los_Angeles"
-    assert services.position_at(user, datetime(2026, 6, 3, 16, 0, tzinfo=UTC)).day == 2
+    assert arc.position_at(user, datetime(2026, 6, 3, 16, 0, tzinfo=UTC)).day == 2
 
 
 def test_windows_from_settings_and_a_phase_set_by_hand(alice):
@@ -92,28 +94,28 @@ def test_windows_from_settings_and_a_phase_set_by_hand(alice):
     start = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     log_journey(user, start)
     day_five = start + timedelta(days=5)
-    assert services.position_at(user, day_five).phase == "meaning"
+    assert arc.position_at(user, day_five).phase == "meaning"
 
-    services.save_settings(user, services.SettingsInput("Europe/Berlin", 7, 21, None, None))
-    assert services.position_at(user, day_five).phase == "reflection"
+    save_settings(user, SettingsInput("Europe/Berlin", 7, 21, None, None))
+    assert arc.position_at(user, day_five).phase == "reflection"
 
-    services.save_settings(user, services.SettingsInput("Europe/Berlin", 7, 21, "embodiment", None))
-    position = services.position_at(user, day_five)
+    save_settings(user, SettingsInput("Europe/Berlin", 7, 21, "embodiment", None))
+    position = arc.position_at(user, day_five)
     assert (position.phase, position.phase_is_manual, position.day) == ("embodiment", True, 5)
 
 
 def test_a_new_journey_starts_a_new_arc_and_clears_a_manual_phase(alice):
     user = person("alice@example.org")
     log_journey(user, datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
-    services.save_settings(user, services.SettingsInput("UTC", 3, 14, "embodiment", None))
+    save_settings(user, SettingsInput("UTC", 3, 14, "embodiment", None))
     new = log_journey(user, datetime(2026, 2, 1, 10, 0, tzinfo=UTC))
-    position = services.position_at(user, datetime(2026, 2, 2, 10, 0, tzinfo=UTC))
+    position = arc.position_at(user, datetime(2026, 2, 2, 10, 0, tzinfo=UTC))
     assert position.journey.id == new.id
     assert (position.day, position.phase, position.phase_is_manual) == (1, "reflection", False)
 
 
 def test_no_journey_yet_means_no_day_and_no_phase(alice):
-    position = services.position_at(person("alice@example.org"))
+    position = arc.position_at(person("alice@example.org"))
     assert (position.journey, position.day, position.phase) == (None, None, None)
 
 

@@ -8,8 +8,7 @@ from tests.push.push_double import PushDouble, Subscriber
 from webapp.auth.services import find_user_by_email
 from webapp.push import subscriptions
 from webapp.push.dispatcher import make_dispatcher
-from webapp.push.settings import vapid_for
-from webapp.push.vapid import application_server_key
+from webapp.push.vapid import application_server_key, vapid_for
 
 
 @pytest.fixture

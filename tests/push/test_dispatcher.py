@@ -14,13 +14,15 @@ from sqlalchemy import func, select
 
 from tests.push.conftest import subscribe
 from tests.push.push_double import Answer
+from webapp import events
+from webapp.calendar import zone_of
 from webapp.extensions import db
 from webapp.push import planning
-from webapp.push.dispatcher import Dispatcher, claim_due, make_dispatcher
+from webapp.push.claims import Verdict, claim_due, record_outcomes
+from webapp.push.dispatcher import Dispatcher, make_dispatcher
 from webapp.push.models import Delivery, PushSubscription, Reminder
 from webapp.push.sender import MAX_PLAINTEXT, PushMessage, PushSender, notification_payload
-from webapp.push.settings import vapid_for
-from webapp.push.vapid import VapidSigner
+from webapp.push.vapid import VapidSigner, vapid_for
 from webapp.types import utcnow
 
 
@@ -244,7 +246,7 @@ def test_quiet_hours_and_switches_are_checked_again_when_sending(
     subscribe(alice_user, push_service.new_subscriber())
     reminder = due_check_in(alice_user)
     # Alice now wants quiet all day except one minute: the reminder waits for that minute.
-    now_berlin = utcnow().astimezone(planning.zone_of(alice_user))
+    now_berlin = utcnow().astimezone(zone_of(alice_user))
     start = (now_berlin - timedelta(minutes=5)).time().replace(second=0, microsecond=0)
     end = (now_berlin + timedelta(hours=3)).time().replace(second=0, microsecond=0)
     settings = planning.settings_for(alice_user)
@@ -255,7 +257,7 @@ def test_quiet_hours_and_switches_are_checked_again_when_sending(
     waiting = fresh(reminder)
     assert push_service.received == []
     assert waiting.status == "pending" and waiting.attempts == 0
-    assert waiting.next_attempt_at.astimezone(planning.zone_of(alice_user)).time() == end
+    assert waiting.next_attempt_at.astimezone(zone_of(alice_user)).time() == end
 
     settings.journey_checkin_on = False
     waiting.next_attempt_at = utcnow() - timedelta(seconds=1)
@@ -281,14 +283,9 @@ def test_a_stale_dispatchers_outcome_is_discarded(push_service, push_app, alice_
         b.sender.close()
     assert fresh(reminder).status == "sent" and fresh(reminder).fencing_token == 2
 
-    from webapp.push.dispatcher import Verdict
-
-    a = make_dispatcher(push_app)
-    try:
-        a._record(stale_claims, {reminder.id: Verdict("failed", "A thinks it failed")}, {})
-    finally:
-        a.sender.close()
-    assert a.stale_outcomes == 1
+    stale = record_outcomes(stale_claims, {reminder.id: Verdict("failed", "A thinks it failed")},
+                            {})
+    assert stale == 1
     assert fresh(reminder).status == "sent" and fresh(reminder).last_error is None
 
 
@@ -386,7 +383,12 @@ def test_the_dispatcher_stops_gracefully_when_asked(
     push_service, push_app, alice_user, monkeypatch
 ):
     planned = []
-    monkeypatch.setattr(planning, "DAILY_PLANNERS", [lambda: planned.append("ahead")])
+
+    def look_ahead(sender, **_):
+        planned.append("ahead")
+
+    monkeypatch.setattr(events.daily_upkeep, "receivers", {})
+    events.daily_upkeep.connect(look_ahead)
     subscribe(alice_user, push_service.new_subscriber())
     due_check_in(alice_user)
     stop = threading.Event()
@@ -460,7 +462,7 @@ def test_array_parameters_keep_awkward_text_intact(push_app):
     from sqlalchemy import Text
     from sqlalchemy import func as sql
 
-    from webapp.push.dispatcher import pg_array
+    from webapp.push.sql import pg_array
 
     values = ['a "quoted", {braced} \\ back', None, "NULL", "", "ü…", "  spaced  "]
     assert db.session.scalars(select(sql.unnest(pg_array(values, Text())))).all() == values

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from webapp import events
 from webapp.extensions import db
-from webapp.push import planning
+from webapp.push import planning, schedules
 from webapp.push.models import Reminder
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -31,7 +32,7 @@ def test_a_journey_plans_seven_phase_check_ins_with_prompts_and_links(alice_user
     journey = uuid.uuid4()
     # Alice (Berlin) journeys on a Tuesday at 10:00 local time.
     journey_at = datetime(2030, 3, 5, 10, 0, tzinfo=BERLIN)
-    planning.plan_journey_arc(alice_user, journey, journey_at)
+    schedules.plan_journey_arc(alice_user, journey, journey_at)
     arc = reminders_of(alice_user)
     assert [r.key.rsplit(":", 1)[1] for r in arc] == ["2h", "24h", "72h", "1w", "2w", "1m", "3m"]
     offsets = [r.ideal_at - journey_at for r in arc]
@@ -50,13 +51,13 @@ def test_a_journey_plans_seven_phase_check_ins_with_prompts_and_links(alice_user
 def test_replanning_never_duplicates_and_an_edited_time_moves_the_arc(alice_user):
     journey = uuid.uuid4()
     first = datetime(2030, 3, 5, 10, 0, tzinfo=BERLIN)
-    planning.plan_journey_arc(alice_user, journey, first)
+    schedules.plan_journey_arc(alice_user, journey, first)
     ids = [r.id for r in reminders_of(alice_user)]
-    planning.plan_journey_arc(alice_user, journey, first)
+    schedules.plan_journey_arc(alice_user, journey, first)
     assert [r.id for r in reminders_of(alice_user)] == ids
 
     moved = datetime(2030, 3, 6, 11, 0, tzinfo=BERLIN)
-    planning.plan_journey_arc(alice_user, journey, moved)
+    schedules.plan_journey_arc(alice_user, journey, moved)
     arc = reminders_of(alice_user)
     assert [r.id for r in arc] == ids
     assert arc[0].due_at == moved + timedelta(hours=2)
@@ -66,10 +67,10 @@ def test_replanning_never_duplicates_and_an_edited_time_moves_the_arc(alice_user
 def test_a_sent_check_in_stays_sent_when_the_journey_is_edited(alice_user):
     journey = uuid.uuid4()
     at = datetime(2030, 3, 5, 10, 0, tzinfo=BERLIN)
-    first = planning.plan_journey_arc(alice_user, journey, at)[0]
+    first = schedules.plan_journey_arc(alice_user, journey, at)[0]
     first.status = "sent"
     db.session.commit()
-    planning.plan_journey_arc(alice_user, journey, at + timedelta(hours=1))
+    schedules.plan_journey_arc(alice_user, journey, at + timedelta(hours=1))
     db.session.refresh(first)
     assert first.status == "sent"
     assert first.due_at == at + timedelta(hours=2)
@@ -78,11 +79,11 @@ def test_a_sent_check_in_stays_sent_when_the_journey_is_edited(alice_user):
 def test_deleting_a_journey_cancels_what_has_not_gone_out(alice_user, bob_user):
     journey, other = uuid.uuid4(), uuid.uuid4()
     at = datetime(2030, 3, 5, 10, 0, tzinfo=BERLIN)
-    arc = planning.plan_journey_arc(alice_user, journey, at)
-    planning.plan_journey_arc(bob_user, other, at)
+    arc = schedules.plan_journey_arc(alice_user, journey, at)
+    schedules.plan_journey_arc(bob_user, other, at)
     arc[0].status = "sent"
     db.session.commit()
-    assert planning.cancel_journey_arc(journey) == 6
+    assert schedules.cancel_journey_arc(journey) == 6
     statuses = [r.status for r in reminders_of(alice_user)]
     assert statuses == ["sent"] + ["cancelled"] * 6
     assert {r.status for r in reminders_of(bob_user)} == {"pending"}
@@ -91,7 +92,7 @@ def test_deleting_a_journey_cancels_what_has_not_gone_out(alice_user, bob_user):
 def test_a_check_in_due_in_quiet_hours_waits_for_the_morning(alice_user):
     # A journey at 20:00 Berlin: +2 h is 22:00, inside the default 21:00-08:00 quiet hours.
     at = datetime(2030, 3, 5, 20, 0, tzinfo=BERLIN)
-    arc = planning.plan_journey_arc(alice_user, uuid.uuid4(), at)
+    arc = schedules.plan_journey_arc(alice_user, uuid.uuid4(), at)
     assert local(arc[0].ideal_at, BERLIN).hour == 22
     assert local(arc[0].due_at, BERLIN) == datetime(2030, 3, 6, 8, 0, tzinfo=BERLIN)
     # +24 h is 20:00 the next day: allowed as it is.
@@ -170,7 +171,7 @@ def test_the_cap_counts_a_day_in_the_persons_timezone(bob_user):
 
 def test_pausing_for_a_week_holds_everything_until_the_pause_ends(alice_user):
     now = datetime(2030, 1, 10, 9, 0, tzinfo=BERLIN)
-    arc = planning.plan_journey_arc(alice_user, uuid.uuid4(), now)
+    arc = schedules.plan_journey_arc(alice_user, uuid.uuid4(), now)
     assert arc[0].due_at == now + timedelta(hours=2)
     planning.pause_for_a_week(alice_user, now=now)
     paused_until = now + timedelta(days=7)
@@ -186,7 +187,7 @@ def test_pausing_for_a_week_holds_everything_until_the_pause_ends(alice_user):
 def test_a_kind_switched_off_is_not_planned_and_comes_back_when_switched_on(alice_user):
     far = datetime.now(UTC) + timedelta(days=2)
     planning.save_settings(alice_user, journey_checkin_on=False)
-    arc = planning.plan_journey_arc(alice_user, uuid.uuid4(), far)
+    arc = schedules.plan_journey_arc(alice_user, uuid.uuid4(), far)
     assert {r.status for r in arc} == {"cancelled"}
     planning.save_settings(alice_user, journey_checkin_on=True)
     assert {r.status for r in reminders_of(alice_user)} == {"pending"}
@@ -196,14 +197,14 @@ def test_practice_reminders_follow_the_weekly_schedule_in_local_time(bob_user):
     bob_user.timezone = "America/New_York"
     db.session.commit()
     now = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)  # a Monday
-    planned = planning.plan_practice_reminders(bob_user, "breathwork", [0, 3], time(18, 30),
+    planned = schedules.plan_practice_reminders(bob_user, "breathwork", [0, 3], time(18, 30),
                                                now=now)
     locals_ = [local(r.due_at, NEW_YORK) for r in planned]
     assert [d.weekday() for d in locals_] == [0, 3, 0, 3, 0]
     assert {d.time() for d in locals_} == {time(18, 30)}, "same wall-clock time across DST"
     assert {d.utcoffset() for d in locals_} == {timedelta(hours=-5), timedelta(hours=-4)}
     # A new schedule cancels the days it no longer has and keeps the rest.
-    again = planning.plan_practice_reminders(bob_user, "breathwork", [3], time(18, 30), now=now)
+    again = schedules.plan_practice_reminders(bob_user, "breathwork", [3], time(18, 30), now=now)
     assert {r.id for r in again} <= {r.id for r in planned}
     statuses = {local(r.ideal_at, NEW_YORK).weekday(): set() for r in reminders_of(bob_user)}
     for r in reminders_of(bob_user):
@@ -214,15 +215,15 @@ def test_practice_reminders_follow_the_weekly_schedule_in_local_time(bob_user):
 def test_intentions_are_revisited_now_and_then(alice_user):
     intention = uuid.uuid4()
     set_at = datetime(2030, 1, 10, 10, 0, tzinfo=BERLIN)
-    planned = planning.plan_intention_revisits(alice_user, intention, set_at)
+    planned = schedules.plan_intention_revisits(alice_user, intention, set_at)
     assert [r.ideal_at - set_at for r in planned] == [
         timedelta(days=3), timedelta(weeks=2), timedelta(weeks=6)]
-    assert planning.plan_intention_revisits(alice_user, intention, set_at)[0].id == planned[0].id
-    assert planning.cancel_intention_revisits(intention) == 3
+    assert schedules.plan_intention_revisits(alice_user, intention, set_at)[0].id == planned[0].id
+    assert schedules.cancel_intention_revisits(intention) == 3
 
 
 def test_snoozing_brings_a_reminder_back_in_an_hour_outside_quiet_hours(alice_user):
-    reminder = planning.plan_test_reminder(alice_user)
+    reminder = schedules.plan_test_reminder(alice_user)
     reminder.status = "sent"
     db.session.commit()
     afternoon = datetime(2030, 1, 10, 15, 0, tzinfo=BERLIN)
@@ -235,34 +236,33 @@ def test_snoozing_brings_a_reminder_back_in_an_hour_outside_quiet_hours(alice_us
 
 def test_two_people_with_the_same_practice_keep_their_own_schedules(alice_user, bob_user):
     now = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
-    mine = planning.plan_practice_reminders(alice_user, "breathwork", [1], time(9, 0), now=now)
-    theirs = planning.plan_practice_reminders(bob_user, "breathwork", [2], time(9, 0), now=now)
+    mine = schedules.plan_practice_reminders(alice_user, "breathwork", [1], time(9, 0), now=now)
+    theirs = schedules.plan_practice_reminders(bob_user, "breathwork", [2], time(9, 0), now=now)
     assert {r.user_id for r in mine} == {alice_user.id}
     assert {r.user_id for r in theirs} == {bob_user.id}
-    planning.plan_practice_reminders(bob_user, "breathwork", [], time(9, 0), now=now)
+    schedules.plan_practice_reminders(bob_user, "breathwork", [], time(9, 0), now=now)
     assert {r.status for r in reminders_of(alice_user)} == {"pending"}
     assert {r.status for r in reminders_of(bob_user)} == {"cancelled"}
 
 
 def test_daily_planners_look_ahead_and_one_failing_does_not_stop_the_others(
-    push_app, alice_user, monkeypatch
+    push_app, alice_user
 ):
     calls = []
 
-    def practices_ahead():
+    def practices_ahead(sender, **_):
         calls.append("practices")
-        planning.plan_practice_reminders(alice_user, "walk", [0, 1, 2, 3, 4, 5, 6], time(17, 0))
+        schedules.plan_practice_reminders(alice_user, "walk", [0, 1, 2, 3, 4, 5, 6], time(17, 0))
 
-    def broken():
+    def broken(sender, **_):
         calls.append("broken")
         raise RuntimeError("this planner is broken")
 
-    monkeypatch.setattr(planning, "DAILY_PLANNERS", [])
-    planning.register_daily_planner(broken)
-    planning.register_daily_planner(practices_ahead)
-    planning.register_daily_planner(practices_ahead)  # registering twice changes nothing
     runner = push_app.test_cli_runner()
-    result = runner.invoke(args=["reminders", "plan-ahead"])
-    assert result.exit_code == 0 and "1 planner(s) ran." in result.output
+    with events.daily_upkeep.connected_to(broken), \
+            events.daily_upkeep.connected_to(practices_ahead):
+        every = len(list(events.daily_upkeep.receivers_for(None)))
+        result = runner.invoke(args=["reminders", "plan-ahead"])
+    assert result.exit_code == 0 and f"{every - 1} planner(s) ran." in result.output
     assert calls == ["broken", "practices"]
     assert len(reminders_of(alice_user)) >= 14

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from tests.push.conftest import subscribe
 from tests.push.push_double import Subscriber
 from webapp.extensions import db
-from webapp.push import planning
-from webapp.push.dispatcher import snooze_serializer
+from webapp.push import schedules
 from webapp.push.models import PushSubscription, Reminder, ReminderSettings
-from webapp.push.settings import vapid_for
-from webapp.push.vapid import application_server_key, load_or_create_vapid
+from webapp.push.tokens import SnoozeTokens
+from webapp.push.vapid import application_server_key, load_or_create_vapid, vapid_for
 from webapp.types import utcnow
 
 
@@ -147,7 +146,7 @@ def test_send_a_test_reminder(alice, alice_user):
 def test_quiet_hours_cap_and_switches_are_saved_and_apply_to_waiting_reminders(
     alice, alice_user
 ):
-    planning.plan_journey_arc(alice_user, uuid.uuid4(), utcnow() + timedelta(days=1))
+    schedules.plan_journey_arc(alice_user, uuid.uuid4(), utcnow() + timedelta(days=1))
     response = alice.submit("/settings/reminders", {
         "quiet_start": "22:30", "quiet_end": "07:15", "daily_cap": "2",
         "practice_on": "1", "intention_on": "1",
@@ -186,10 +185,10 @@ def test_pause_for_a_week_and_resume(alice, alice_user):
 
 
 def test_later_from_the_service_worker_snoozes_by_an_hour(push_app, client, alice_user):
-    reminder = planning.plan_test_reminder(alice_user)
+    reminder = schedules.plan_test_reminder(alice_user)
     reminder.status = "sent"
     db.session.commit()
-    token = snooze_serializer(push_app.config["SECRET_KEY"]).dumps(str(reminder.id))
+    token = SnoozeTokens(push_app.config["SECRET_KEY"]).dumps(str(reminder.id))
     response = client.post("/reminders/snooze", json={"token": token})
     assert response.status_code == 200
     db.session.expire_all()
@@ -209,10 +208,10 @@ def test_later_from_the_service_worker_snoozes_by_an_hour(push_app, client, alic
 
 
 def test_later_without_a_service_worker_asks_before_snoozing(push_app, client, alice_user):
-    reminder = planning.plan_test_reminder(alice_user)
+    reminder = schedules.plan_test_reminder(alice_user)
     reminder.status = "sent"
     db.session.commit()
-    token = snooze_serializer(push_app.config["SECRET_KEY"]).dumps(str(reminder.id))
+    token = SnoozeTokens(push_app.config["SECRET_KEY"]).dumps(str(reminder.id))
     page = client.get(f"/reminders/later?t={token}")
     assert "Remind me in an hour" in page.get_data(as_text=True)
     db.session.expire_all()
@@ -235,7 +234,7 @@ def test_a_dispatcher_refuses_to_start_without_a_proper_vapid_subject(push_app):
 
 
 def test_the_deep_link_opens_the_prompt_above_a_new_entry(alice, bob, alice_user):
-    [first, *_] = planning.plan_journey_arc(alice_user, uuid.uuid4(), utcnow())
+    [first, *_] = schedules.plan_journey_arc(alice_user, uuid.uuid4(), utcnow())
     page = alice.get(first.url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200

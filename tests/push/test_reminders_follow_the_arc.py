@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from webapp.auth.models import User
+from webapp.calendar import zone_of
 from webapp.extensions import db
+from webapp.intentions import services as intentions
 from webapp.journeys import services as journeys
 from webapp.practices import services as practices
 from webapp.push.models import Reminder
@@ -32,7 +34,7 @@ def alice_user() -> User:
 
 def log_journey(when: datetime):
     user = alice_user()
-    local = when.astimezone(journeys.zone_of(user))
+    local = when.astimezone(zone_of(user))
     fields = journeys.parse_journey_input(
         user, {"date": local.strftime("%Y-%m-%d"), "time": local.strftime("%H:%M"),
                "intention": "to listen"}
@@ -60,15 +62,15 @@ def test_moving_a_journey_moves_its_check_ins_and_removing_it_cancels_them(alice
     journey = log_journey(utcnow() + timedelta(days=2))
     later = utcnow() + timedelta(days=10)
     user = alice_user()
-    local = later.astimezone(journeys.zone_of(user))
-    journeys.update_journey(journey, journeys.parse_journey_input(
+    local = later.astimezone(zone_of(user))
+    journeys.update_journey(user, journey, journeys.parse_journey_input(
         user, {"date": local.strftime("%Y-%m-%d"), "time": local.strftime("%H:%M")}
     ))
     checkins = pending("journey_checkin")
     assert len(checkins) == 7  # moved, not duplicated
     assert checkins[0].ideal_at == journey.started_at + timedelta(hours=2)
 
-    journeys.delete_journey(journey)
+    journeys.delete_journey(user, journey)
     assert pending("journey_checkin") == []
 
 
@@ -78,10 +80,10 @@ def test_a_scheduled_practice_is_reminded_and_removing_it_stops_that(alice):
     chosen = practices.choose_practice(user, "integration-session", schedule)
     planned = pending("practice")
     assert planned and all(r.url == f"/practices/{chosen.id}" for r in planned)
-    zone = journeys.zone_of(user)
+    zone = zone_of(user)
     assert {r.ideal_at.astimezone(zone).weekday() for r in planned} <= {0, 2, 4}
 
-    practices.remove_practice(chosen)
+    practices.remove_practice(user, chosen)
     assert pending("practice") == []
 
 
@@ -93,7 +95,7 @@ def test_a_practice_without_a_time_is_never_nudged(alice):
 
 def test_intentions_are_revisited_until_integrated_or_let_go(alice):
     user = alice_user()
-    intention = journeys.create_intention(user, "walk slowly")
+    intention = intentions.create_intention(user, "walk slowly")
     assert pending("intention")
-    journeys.set_intention_status(intention, "let_go")
+    intentions.set_intention_status(user, intention, "let_go")
     assert pending("intention") == []

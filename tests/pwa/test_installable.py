@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from webapp.config import PROJECT_ROOT
-from webapp.pwa import shell
+from webapp.pwa import routes as shell
 from webapp.pwa.icons import generate
 
 ICONS = PROJECT_ROOT / "static" / "icons"

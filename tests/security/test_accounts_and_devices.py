@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import PASSWORD, make_app, register
-from webapp.auth import services
+from webapp.auth import devices, services
 from webapp.auth.models import DeviceSession, SecurityEvent, User
 from webapp.extensions import db
 from webapp.journal.models import Entry
@@ -97,9 +97,9 @@ def test_a_browser_session_idles_out_and_a_remembered_one_lasts_but_not_forever(
     remembered = sign_in(app, remember=True)
     sessions = {s.remember: s for s in sessions_of() if s.device == "Firefox on macOS"}
     token_owner = sessions[True]
-    assert token_owner.expires_at - token_owner.created_at == services.REMEMBERED_IDLE
+    assert token_owner.expires_at - token_owner.created_at == devices.REMEMBERED_IDLE
     (browser,) = [s for s in sessions_of() if not s.remember and s.device != "Firefox on macOS"]
-    assert browser.expires_at - browser.created_at == services.BROWSER_IDLE
+    assert browser.expires_at - browser.created_at == devices.BROWSER_IDLE
 
     # Use slides a remembered session forward, up to 90 days after sign-in.
     token_owner.last_seen_at -= timedelta(days=29)
@@ -107,7 +107,7 @@ def test_a_browser_session_idles_out_and_a_remembered_one_lasts_but_not_forever(
     db.session.commit()
     assert remembered.get("/journal").status_code == 200
     (slid,) = [s for s in sessions_of() if s.remember]
-    assert slid.expires_at == slid.created_at + services.REMEMBERED_MAX
+    assert slid.expires_at == slid.created_at + devices.REMEMBERED_MAX
 
     slid.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -171,7 +171,7 @@ def test_erasing_leaves_no_row_and_no_key_of_that_person(app, alice, bob):
     bob.submit("/entries", {"body": "bob's"})
     alice_id = db.session.scalar(select(User.id).where(User.email == "alice@example.org"))
     from webapp.push.models import PushSubscription, Reminder
-    from webapp.push.planning import plan_test_reminder
+    from webapp.push.schedules import plan_test_reminder
 
     db.session.add(PushSubscription(user_id=alice_id, endpoint="https://push.example/a",
                                     p256dh="k", auth="a", device_label="phone"))
@@ -206,7 +206,7 @@ def test_erasing_leaves_no_row_and_no_key_of_that_person(app, alice, bob):
     ],
 )
 def test_devices_are_described_briefly(agent, expected):
-    assert services.describe_device(agent) == expected
+    assert devices.describe_device(agent) == expected
 
 
 def test_sqlite_enforces_cascades_too(app, alice):

@@ -50,7 +50,8 @@ def write_everywhere(alice, marker: str) -> None:
     alice.submit("/support/safety-plan", {"warning_signs": marker, "what_helps": marker,
                                           "people_places": marker, "professionals": marker})
     owner = db.session.scalar(select(User.id))
-    from webapp.journeys.models import IntegrationSettings, Intention, Journey
+    from webapp.intentions.models import Intention
+    from webapp.journeys.models import IntegrationSettings, Journey
     from webapp.support.models import SafetyPlan
 
     db.session.expire_all()
@@ -183,7 +184,7 @@ def test_rotating_keys_given_in_the_environment(app, alice, monkeypatch, schema)
 def test_a_new_master_key_file_is_private(tmp_path):
     import stat
 
-    keyring = Keyring.from_environment(tmp_path)
+    keyring = Keyring.from_settings(None, [], tmp_path)
     path = tmp_path / "master_keys.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert Keyring.from_file(path).primary == keyring.primary

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from webapp.auth.models import DeviceSession, User
 from webapp.extensions import db
+from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
-from webapp.journeys.models import Intention, Journey
+from webapp.journeys.models import Journey
 from webapp.practices.models import ChosenPractice
 from webapp.push.models import PushSubscription
-from webapp.push.planning import plan_test_reminder
+from webapp.push.schedules import plan_test_reminder
 from webapp.types import utcnow
 
 # endpoint -> "public" (anyone) or "person" (signed-in; objects scoped to their owner)
@@ -40,21 +41,21 @@ RULES = {
     "journal.update": "person",
     "journal.delete": "person",
     "journal.restore": "person",
-    "journeys.today": "person",
-    "journeys.more": "person",
+    "today.today": "person",
+    "today.more": "person",
     "journeys.journeys": "person",
     "journeys.new_journey": "person",
     "journeys.prepare": "person",
-    "journeys.journey": "person",
+    "insights.journey": "person",
     "journeys.edit_journey": "person",
     "journeys.delete_journey": "person",
-    "journeys.brief": "person",
-    "journeys.quick_write": "person",
+    "insights.brief": "person",
+    "today.quick_write": "person",
     "journeys.settings": "person",
-    "journeys.intentions": "person",
-    "journeys.create_intention": "person",
-    "journeys.edit_intention": "person",
-    "journeys.intention_status": "person",
+    "intentions.index": "person",
+    "intentions.create": "person",
+    "intentions.edit": "person",
+    "intentions.status": "person",
     "practices.index": "person",
     "practices.choose": "person",
     "practices.choose_form": "person",

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import make_app
-from webapp.content import SupportFileError, load_support_resources
 from webapp.extensions import db
 from webapp.support.models import SafetyPlan
+from webapp.support.resources import SupportFileError, load_support_resources
 
 
 def test_support_is_linked_from_every_page_even_signed_out(client, alice):

@@ -14,7 +14,7 @@ from tests.conftest import make_app, register
 from webapp.extensions import db
 from webapp.journal import services as journal
 from webapp.journal.models import Entry
-from webapp.sync.services import MAX_DRAFTS
+from webapp.sync.drafts import MAX_DRAFTS
 
 
 def session_of(client) -> dict:

@@ -20,8 +20,8 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from webapp.auth.devices import start_device_session
 from webapp.auth.models import User
-from webapp.auth.services import start_device_session
 from webapp.extensions import db
 from webapp.journal import services as journal
 from webapp.journal.models import Entry

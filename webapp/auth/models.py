@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.crypto import current_keyring
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
@@ -40,9 +41,7 @@ class User(UserMixin, db.Model):
     def __init__(self, **fields):
         super().__init__(**fields)
         if self.data_key is None:
-            from webapp.encrypted_fields import keyring
-
-            self.data_key = keyring().new_wrapped_data_key()
+            self.data_key = current_keyring().new_wrapped_data_key()
         if self.id is None:
             self.id = uuid.uuid4()
 

@@ -15,18 +15,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import (
-    current_user,
-    login_required,
-    login_user,
-    logout_user,
-    user_loaded_from_cookie,
-)
+from flask_login import current_user, login_required, login_user, logout_user
 
-from webapp.auth import bp, services
+from webapp.auth import bp, devices, services
+from webapp.auth import lock as app_lock
+from webapp.auth.passwords import normalise_email
+from webapp.auth.security_log import record_event, security_events
+from webapp.content import SECURITY_EVENT_LABELS
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
-from webapp.journal.cache import timeline_pages
+from webapp.web.views import edit_form, form_page, save_form
 
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
 FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
@@ -35,33 +33,20 @@ REGISTER_LIMITS = "5 per minute;20 per hour"
 
 @login_manager.user_loader
 def load_user(token: str):
-    return services.resume_device_session(token)
+    return devices.resume_device_session(token)
 
 
 def _sign_in(user, remember: bool) -> None:
-    session.clear()  # a fresh session for the new sign-in, nothing carried over
-    services.start_device_session(
+    """A fresh session for the new sign-in, nothing carried over.
+
+    A remembered device gets Flask-Login's remember cookie for the longest such a session
+    can live (REMEMBERED_MAX); the server ends it sooner after 30 days unused.
+    """
+    session.clear()
+    devices.start_device_session(
         user, remember=remember, user_agent=request.headers.get("User-Agent")
     )
-    login_user(user, remember=remember)
-    session["remember_device"] = remember
-
-
-@user_loaded_from_cookie.connect
-def _came_back_on_remembered_device(sender, user) -> None:
-    session["remember_device"] = True
-
-
-@bp.after_app_request
-def _slide_remembered_session(response):
-    """Renew the "remember this device" cookie on use, and only for devices that chose it.
-
-    (Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_REQUEST would set it for every session.)
-    This hook runs before Flask-Login's own, which then writes the cookie.
-    """
-    if session.get("remember_device") and "_user_id" in session and "_remember" not in session:
-        session["_remember"] = "set"
-    return response
+    login_user(user, remember=remember, duration=devices.REMEMBERED_MAX)
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,11 +55,11 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("journeys.today")
+    return url_for("today.today")
 
 
 def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    return "account:" + normalise_email(request.form.get("email", ""))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -83,8 +68,7 @@ def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
     if current_user.is_authenticated:
-        return redirect(url_for("journeys.today"))
-    errors: dict[str, str] = {}
+        return redirect(url_for("today.today"))
     if request.method == "POST":
         try:
             user = services.register(
@@ -93,14 +77,12 @@ def register():
                 request.form.get("timezone"),
             )
         except ValidationError as exc:
-            errors = exc.errors
-        else:
-            _sign_in(user, remember=bool(request.form.get("remember")))
-            services.record_event(user, "account_created", user.device_session.device)
-            flash("Welcome to Tend. This is your space.", "success")
-            return redirect(url_for("journeys.today"))
-    status = 422 if errors else 200
-    return render_template("auth/register.html", errors=errors, form=request.form), status
+            return form_page("auth/register.html", exc.errors)
+        _sign_in(user, remember=bool(request.form.get("remember")))
+        record_event(user, "account_created", user.device_session.device)
+        flash("Welcome to Tend. This is your space.", "success")
+        return redirect(url_for("today.today"))
+    return form_page("auth/register.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -122,12 +104,12 @@ def login():
             error = "The email or password is incorrect."
             known = services.find_user_by_email(email)
             if known is not None:
-                services.record_event(
-                    known, "sign_in_failed", services.describe_device(request.user_agent.string)
+                record_event(
+                    known, "sign_in_failed", devices.describe_device(request.user_agent.string)
                 )
         else:
             _sign_in(user, remember=bool(request.form.get("remember")))
-            services.record_event(user, "sign_in", user.device_session.device)
+            record_event(user, "sign_in", user.device_session.device)
             return redirect(_safe_next(request.form.get("next")))
     status = 422 if error else 200
     return (
@@ -141,10 +123,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    timeline_pages.forget_person(current_user.id)
-    services.end_device_session(current_user.device_session)
+    devices.end_device_session(current_user)
     logout_user()
-    session.pop("remember_device", None)
     flash("You’re signed out. Take gentle care.", "info")
     return redirect(url_for("auth.login"))
 
@@ -152,47 +132,44 @@ def logout():
 # -- Account and security ----------------------------------------------------------------------
 
 
-def _account_page(errors: dict | None = None, status: int = 200):
-    return (
-        render_template(
-            "auth/account.html",
-            sessions=services.device_sessions(current_user),
-            events=services.security_events(current_user),
-            event_labels=services.EVENT_LABELS,
-            lock_choices=services.LOCK_CHOICES,
-            errors=errors or {},
-            form=request.form,
-        ),
-        status,
+def _account_form(save, saved: str):
+    """The account page, after one of its forms was sent: saved, or shown with its errors."""
+    return edit_form(
+        "auth/account.html",
+        save,
+        saved=saved,
+        then=url_for("auth.account"),
+        sessions=devices.device_sessions(current_user),
+        events=security_events(current_user),
+        event_labels=SECURITY_EVENT_LABELS,
+        lock_choices=app_lock.LOCK_CHOICES,
     )
 
 
 @bp.get("/account")
 @login_required
 def account():
-    return _account_page()
+    return _account_form(None, "")
 
 
 @bp.post("/account/password")
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def change_password():
-    try:
-        services.change_password(
+    return _account_form(
+        lambda: services.change_password(
             current_user,
             request.form.get("current_password", ""),
             request.form.get("new_password", ""),
-        )
-    except ValidationError as exc:
-        return _account_page(exc.errors, 422)
-    flash("Your password is changed. Every other device has been signed out.", "success")
-    return redirect(url_for("auth.account"))
+        ),
+        "Your password is changed. Every other device has been signed out.",
+    )
 
 
 @bp.post("/account/sessions/<uuid:session_id>/revoke")
 @login_required
 def revoke_session(session_id: uuid.UUID):
-    if not services.revoke_device_session(current_user, session_id):
+    if not devices.revoke_device_session(current_user, session_id):
         abort(404)
     if current_user.device_session and current_user.device_session.id == session_id:
         logout_user()
@@ -208,26 +185,17 @@ def revoke_session(session_id: uuid.UUID):
 def delete_account():
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            services.erase_account(
-                current_user,
-                request.form.get("password", ""),
-                request.form.get("confirmation", ""),
-            )
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            timeline_pages.forget_person(current_user.id)
+        errors = save_form(lambda: services.erase_account(
+            current_user,
+            request.form.get("password", ""),
+            request.form.get("confirmation", ""),
+        ))
+        if not errors:
             logout_user()
             session.clear()
             flash("Your account and everything in it are deleted. Take gentle care.", "info")
             return redirect(url_for("auth.login"))
-    return (
-        render_template(
-            "auth/delete.html", errors=errors, phrase=services.ERASE_PHRASE, form=request.form
-        ),
-        422 if errors else 200,
-    )
+    return form_page("auth/delete.html", errors, phrase=services.ERASE_PHRASE)
 
 
 # -- App lock ----------------------------------------------------------------------------------
@@ -243,10 +211,10 @@ OPEN_WHILE_LOCKED = {
 def _locked_devices_see_only_the_lock():
     if request.endpoint in OPEN_WHILE_LOCKED or request.endpoint is None:
         return None
-    if current_user.is_authenticated and services.is_locked(current_user):
+    if current_user.is_authenticated and app_lock.is_locked(current_user):
         if request.path.startswith("/api/"):
             return {"error": "Tend is locked on this device. Unlock it to continue."}, 423
-        if request.headers.get("HX-Request") == "true":
+        if request.htmx:
             response = current_app.response_class(status=204)
             response.headers["HX-Redirect"] = url_for("auth.unlock")
             return response
@@ -258,36 +226,34 @@ def _locked_devices_see_only_the_lock():
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def set_app_lock():
-    try:
-        services.set_app_lock(
+    return _account_form(
+        lambda: app_lock.set_app_lock(
             current_user,
             password=request.form.get("lock_password", ""),
             pin=request.form.get("pin", ""),
             minutes=request.form.get("lock_after", ""),
-        )
-    except ValidationError as exc:
-        return _account_page(exc.errors, 422)
-    flash("The app lock is on for every device you use.", "success")
-    return redirect(url_for("auth.account"))
+        ),
+        "The app lock is on for every device you use.",
+    )
 
 
 @bp.post("/account/lock/remove")
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def remove_app_lock():
-    try:
-        services.remove_app_lock(current_user, password=request.form.get("unlock_password", ""))
-    except ValidationError as exc:
-        return _account_page(exc.errors, 422)
-    flash("The app lock is off.", "success")
-    return redirect(url_for("auth.account"))
+    return _account_form(
+        lambda: app_lock.remove_app_lock(
+            current_user, password=request.form.get("unlock_password", "")
+        ),
+        "The app lock is off.",
+    )
 
 
 @bp.post("/lock")
 @login_required
 def lock():
-    services.lock_device(current_user)
-    if request.headers.get("HX-Request") == "true" or request.is_json:
+    app_lock.lock_device(current_user)
+    if request.htmx or request.is_json:
         return "", 204
     return redirect(url_for("auth.unlock"))
 
@@ -296,11 +262,11 @@ def lock():
 @login_required
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def unlock():
-    if not services.is_locked(current_user):
+    if not app_lock.is_locked(current_user):
         return redirect(_safe_next(request.values.get("next")))
     error = None
     if request.method == "POST":
-        if services.unlock_device(current_user, request.form.get("pin", "")):
+        if app_lock.unlock_device(current_user, request.form.get("pin", "")):
             return redirect(_safe_next(request.form.get("next")))
         error = "That PIN is not right. Take your time."
     return (

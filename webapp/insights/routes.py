@@ -1,12 +1,19 @@
-"""Insights and export pages."""
+"""Looking back: insights, a journey's arc, the integration brief, and export."""
 
 from __future__ import annotations
+
+import uuid
 
 from flask import Response, render_template
 from flask_login import current_user, login_required
 
-from webapp.auth.services import record_event
-from webapp.insights import bp, services
+from webapp.auth.security_log import record_event
+from webapp.insights import bp, charts
+from webapp.insights import export as exporting
+from webapp.insights.brief import integration_brief
+from webapp.intentions.services import list_intentions
+from webapp.journal.timeline import entries_by_phase
+from webapp.journeys.arc import get_journey_or_404, position_at
 from webapp.types import utcnow
 
 
@@ -15,10 +22,32 @@ from webapp.types import utcnow
 def insights():
     return render_template(
         "insights/insights.html",
-        mood=services.mood_chart(current_user),
-        practice=services.practice_chart(current_user),
-        arcs=services.entries_by_journey_and_phase(current_user),
+        mood=charts.mood_chart(current_user),
+        practice=charts.practice_chart(current_user),
+        arcs=charts.entries_by_journey_and_phase(current_user),
     )
+
+
+@bp.get("/journeys/<uuid:journey_id>")
+@login_required
+def journey(journey_id: uuid.UUID):
+    journey = get_journey_or_404(current_user, journey_id)
+    return render_template(
+        "insights/journey.html",
+        journey=journey,
+        groups=entries_by_phase(current_user, journey),
+        intentions=list_intentions(current_user, journey),
+        position=position_at(current_user),
+        form={},
+        errors={},
+    )
+
+
+@bp.get("/journeys/<uuid:journey_id>/brief")
+@login_required
+def brief(journey_id: uuid.UUID):
+    journey = get_journey_or_404(current_user, journey_id)
+    return render_template("insights/brief.html", brief=integration_brief(current_user, journey))
 
 
 @bp.get("/export")
@@ -40,7 +69,7 @@ def _download(body: bytes, mimetype: str, stem: str, suffix: str) -> Response:
 @login_required
 def export_json():
     record_event(current_user, "export")
-    return _download(services.export_json(current_user), "application/json", "tend", "json")
+    return _download(exporting.export_json(current_user), "application/json", "tend", "json")
 
 
 @bp.get("/export/tend-markdown.zip")
@@ -48,5 +77,5 @@ def export_json():
 def export_markdown():
     record_event(current_user, "export")
     return _download(
-        services.export_markdown_zip(current_user), "application/zip", "tend-markdown", "zip"
+        exporting.export_markdown_zip(current_user), "application/zip", "tend-markdown", "zip"
     )

@@ -3,7 +3,7 @@
 Opening the journal is the most frequent request. Its plain first page is kept rendered per
 person and device until any of their entries changes (User.journal_version), their timezone
 changes, or a few minutes pass. It lives only in this process's memory, never on disk, and
-is dropped when the person signs out.
+is dropped when the device signs out or locks, and when the account is erased.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any
+
+from webapp import events
 
 
 class RenderedPages:
@@ -40,11 +42,26 @@ class RenderedPages:
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
 
-    def forget_person(self, user_id) -> None:
-        """Drop everything rendered for one person (sign-out, account changes)."""
+    def forget(self, user_id, device_session_id=None) -> None:
+        """Drop what was rendered for one person's device, or for all their devices.
+        Keys start with (person id, device session id)."""
         with self._lock:
-            for key in [k for k in self._items if k[0] == user_id]:
+            for key in [
+                k for k in self._items
+                if k[0] == user_id and device_session_id in (None, k[1])
+            ]:
                 del self._items[key]
 
 
 timeline_pages = RenderedPages()
+
+
+@events.device_signed_out.connect
+@events.device_locked.connect
+def _forget_device(user_id, device_session_id=None, **_) -> None:
+    timeline_pages.forget(user_id, device_session_id)
+
+
+@events.account_erased.connect
+def _forget_person(user_id, **_) -> None:
+    timeline_pages.forget(user_id)

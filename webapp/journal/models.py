@@ -18,19 +18,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.content import MOODS
 from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
-MOODS = {
-    1: "Heavy",
-    2: "Low",
-    3: "Steady",
-    4: "Light",
-    5: "Open",
-}
 
 
 class Entry(db.Model):

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import abort
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from webapp.auth.models import User
-from webapp.encrypted_fields import text_reader
+from webapp.content import MOODS
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.journal.models import BODY_MAX, MOODS, TITLE_MAX, Entry
-from webapp.types import utcnow
+from webapp.journal.context import set_entry_context
+from webapp.journal.models import BODY_MAX, TITLE_MAX, Entry
+from webapp.types import as_uuid, utcnow
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class EntryInput:
     title: str | None
     body: str
     mood: int | None
-    # Optional integration context; see webapp.journeys.services.set_entry_context.
+    # Optional integration context; see webapp.journal.context.set_entry_context.
     prompt_id: str | None = None
     journey_id: uuid.UUID | None = None
 
@@ -81,11 +79,8 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
     journey_id = data.get("journey_id")
     if journey_id is None or journey_id == "":
         journey_id = None
-    elif not isinstance(journey_id, uuid.UUID):
-        try:
-            journey_id = uuid.UUID(str(journey_id).strip()) if isinstance(journey_id, str) else None
-        except ValueError:
-            journey_id = None
+    else:
+        journey_id = as_uuid(journey_id)
         if journey_id is None:
             errors["journey_id"] = "The journey must be given by its id."
 
@@ -98,9 +93,6 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
 
 def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = None) -> Entry:
     """Save a new entry, tied to its prompt, journey and phase; ValidationError saves nothing."""
-    # Imported here because the journeys package builds on the journal's models.
-    from webapp.journeys.services import set_entry_context
-
     now = utcnow()
     entry = Entry(
         id=entry_id or uuid.uuid4(),
@@ -162,79 +154,13 @@ def get_entry_or_404(user: User, entry_id: uuid.UUID, *, include_deleted: bool =
     return entry
 
 
-@dataclass(frozen=True)
-class TimelinePage:
-    entries: list[Entry]
-    next_cursor: str | None
-
-
-def encode_cursor(entry: Entry) -> str:
-    raw = f"{entry.created_at.isoformat()}|{entry.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """Read a "load more" cursor; anything malformed starts from the newest entry."""
-    if not cursor:
+def find_own_entry(user: User, entry_id: object) -> Entry | None:
+    """The person's entry (not deleted) for an id given as text or UUID, or None."""
+    entry_id = as_uuid(entry_id)
+    if entry_id is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, entry_id = raw.split("|", 1)
-        when = datetime.fromisoformat(created)
-        if when.tzinfo is None:
-            return None
-        return when, uuid.UUID(entry_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-
-
-def timeline_page(
-    user: User, *, cursor: str | None = None, query: str = "", per_page: int = 20
-) -> TimelinePage:
-    """Newest entries first, ``per_page`` at a time, optionally only those matching ``query``.
-
-    Keyset pagination (created_at, id) keeps "load more" stable while new entries arrive.
-    Text is encrypted at rest, so a search decrypts the person's own entries here and
-    matches them in Python, in pages, rather than asking the database.
-    """
-    stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
-    position = decode_cursor(cursor)
-    if position:
-        when, entry_id = position
-        stmt = stmt.where(
-            or_(Entry.created_at < when, and_(Entry.created_at == when, Entry.id < entry_id))
-        )
-    stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
-    needle = (query or "").strip().casefold()
-    if not needle:
-        entries = list(db.session.scalars(stmt.limit(per_page + 1)))
-    else:
-        entries = _search(user, stmt, needle, per_page + 1)
-    more = len(entries) > per_page
-    entries = entries[:per_page]
-    return TimelinePage(entries, encode_cursor(entries[-1]) if more else None)
-
-
-def _search(user: User, stmt, needle: str, wanted: int) -> list[Entry]:
-    """Decrypt only titles and bodies, newest first, until ``wanted`` entries match."""
-    read = text_reader(db.session, user.id)
-    matches: list = []
-    rows = db.session.execute(
-        stmt.with_only_columns(Entry.id, Entry._title, Entry._body).execution_options(
-            yield_per=500
+    return db.session.scalar(
+        select(Entry).where(
+            Entry.id == entry_id, Entry.user_id == user.id, Entry.deleted_at.is_(None)
         )
     )
-    try:
-        for entry_id, title, body in rows:
-            if needle in read("body", body).casefold() or (
-                title is not None and needle in read("title", title).casefold()
-            ):
-                matches.append(entry_id)
-                if len(matches) >= wanted:
-                    break
-    finally:
-        rows.close()
-    if not matches:
-        return []
-    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(matches)))}
-    return [found[entry_id] for entry_id in matches]

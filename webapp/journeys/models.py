@@ -1,4 +1,4 @@
-"""Journeys (dosing sessions), per-person integration settings and intentions."""
+"""Journeys (dosing sessions) and each person's integration settings."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ from webapp.content import DEFAULT_MEANING_DAYS, DEFAULT_REFLECTION_DAYS
 from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
-
-INTENTION_STATUSES = {
-    "active": "Active",
-    "integrated": "Integrated",
-    "let_go": "Let go",
-}
 
 
 class Journey(db.Model):
@@ -60,31 +54,3 @@ class IntegrationSettings(db.Model):
     _therapist_contact: Mapped[bytes | None] = mapped_column("therapist_contact", LargeBinary)
     therapist_contact = EncryptedText()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Intention(db.Model):
-    """Something a person means to carry forward, born from a journey or an entry."""
-
-    __tablename__ = "intentions"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'integrated', 'let_go')", name="status_known"),
-        Index("ix_intentions_user_created", "user_id", "created_at"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    journey_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("journeys.id", ondelete="SET NULL")
-    )
-    entry_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("entries.id", ondelete="SET NULL")
-    )
-    _text: Mapped[bytes] = mapped_column("text", LargeBinary)
-    text = EncryptedText()
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    @property
-    def status_label(self) -> str:
-        return INTENTION_STATUSES.get(self.status, self.status)

@@ -20,7 +20,6 @@ from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
-WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 EVERY_DAY = 0b1111111
 
 

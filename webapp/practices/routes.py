@@ -7,20 +7,16 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.content import PRACTICES_BY_ID, practices_by_group
+from webapp.content import PRACTICES_BY_ID, WEEKDAY_NAMES, practices_by_group
 from webapp.errors import ValidationError
 from webapp.practices import bp, services
-from webapp.practices.models import WEEKDAY_NAMES
-
-
-def _wants_fragment() -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
+from webapp.web.views import wants_fragment
 
 
 def _back() -> str:
     """Return to Today when the tick came from there, else to the practices page."""
     return (
-        url_for("journeys.today")
+        url_for("today.today")
         if request.form.get("back") == "today"
         else url_for("practices.index")
     )
@@ -98,7 +94,7 @@ def schedule(chosen_id: uuid.UUID):
         abort(404)
     if request.method == "POST":
         try:
-            services.reschedule(chosen, services.parse_schedule(request.form))
+            services.reschedule(current_user, chosen, services.parse_schedule(request.form))
         except ValidationError as exc:
             return _schedule_page(practice, chosen, request.form, exc.errors, 422)
         flash("Schedule saved.", "success")
@@ -111,9 +107,20 @@ def schedule(chosen_id: uuid.UUID):
 def remove(chosen_id: uuid.UUID):
     chosen = services.get_chosen_or_404(current_user, chosen_id)
     name = services.name_of(chosen)
-    services.remove_practice(chosen)
+    services.remove_practice(current_user, chosen)
     flash(f"{name} is no longer on your list.", "info")
     return redirect(url_for("practices.index"))
+
+
+def _tick(chosen, errors=None, status=200):
+    """A practice's tick card as it is now, with a note's error if it was refused."""
+    return render_template(
+        "practices/_tick.html",
+        item=services.practice_today(current_user, chosen),
+        errors=errors or {},
+        form=request.form if errors else {},
+        back=request.form.get("back"),
+    ), status
 
 
 @bp.post("/practices/<uuid:chosen_id>/done")
@@ -123,23 +130,13 @@ def done(chosen_id: uuid.UUID):
     try:
         note = services.parse_note(request.form)
     except ValidationError as exc:
-        if _wants_fragment():
-            item = services.practice_today(current_user, chosen)
-            return render_template(
-                "practices/_tick.html",
-                item=item,
-                errors=exc.errors,
-                form=request.form,
-                back=request.form.get("back"),
-            ), 422
+        if wants_fragment():
+            return _tick(chosen, exc.errors, 422)
         flash(exc.errors["note"], "error")
         return redirect(_back())
     services.log_done(current_user, chosen, note)
-    if _wants_fragment():
-        item = services.practice_today(current_user, chosen)
-        return render_template(
-            "practices/_tick.html", item=item, errors={}, form={}, back=request.form.get("back")
-        )
+    if wants_fragment():
+        return _tick(chosen)
     flash(f"{services.name_of(chosen)}: done. Well tended.", "success")
     return redirect(_back())
 
@@ -149,12 +146,7 @@ def done(chosen_id: uuid.UUID):
 def undo(chosen_id: uuid.UUID):
     chosen = services.get_chosen_or_404(current_user, chosen_id)
     services.undo_today(current_user, chosen)
-    if _wants_fragment():
-        item = services.practice_today(current_user, chosen)
-        return render_template(
-            "practices/_tick.html", item=item, errors={}, form={}, back=request.form.get("back")
-        )
-    return redirect(_back())
+    return _tick(chosen) if wants_fragment() else redirect(_back())
 
 
 @bp.get("/practices/<uuid:chosen_id>")

@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from flask import abort
 from sqlalchemy import delete, func, select
 
+from webapp import events
 from webapp.auth.models import User
-from webapp.content import PRACTICES_BY_ID, Practice
+from webapp.calendar import local_date, week_start, zone_of
+from webapp.content import PRACTICES_BY_ID, WEEKDAY_NAMES, Practice
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.journeys.services import local_date, zone_of
-from webapp.practices.models import EVERY_DAY, WEEKDAY_NAMES, ChosenPractice, PracticeLog
-from webapp.push import planning as reminders
+from webapp.practices.models import EVERY_DAY, ChosenPractice, PracticeLog
 from webapp.types import utcnow
 
 NOTE_MAX = 5_000
@@ -104,53 +104,23 @@ def choose_practice(user: User, practice_id: object, schedule: Schedule) -> Chos
     if chosen is None:
         chosen = ChosenPractice(user_id=user.id, practice_id=practice.id, created_at=utcnow())
         db.session.add(chosen)
+    return reschedule(user, chosen, schedule)
+
+
+def reschedule(user: User, chosen: ChosenPractice, schedule: Schedule) -> ChosenPractice:
     chosen.weekdays = schedule.weekdays
     chosen.time_of_day = schedule.time_of_day
     db.session.commit()
-    plan_reminders(user, chosen)
+    events.practice_scheduled.send(user, chosen=chosen)
     return chosen
 
 
-def reschedule(chosen: ChosenPractice, schedule: Schedule) -> ChosenPractice:
-    chosen.weekdays = schedule.weekdays
-    chosen.time_of_day = schedule.time_of_day
-    db.session.commit()
-    plan_reminders(db.session.get(User, chosen.user_id), chosen)
-    return chosen
-
-
-def remove_practice(chosen: ChosenPractice) -> None:
-    """Take a practice off the list, with its history (SQLite doesn't cascade by itself)."""
-    user = db.session.get(User, chosen.user_id)
-    db.session.execute(delete(PracticeLog).where(PracticeLog.chosen_practice_id == chosen.id))
+def remove_practice(user: User, chosen: ChosenPractice) -> None:
+    """Take a practice off the list; its history goes with it (ON DELETE CASCADE)."""
+    practice_id = chosen.practice_id
     db.session.delete(chosen)
     db.session.commit()
-    reminders.plan_practice_reminders(user, chosen.practice_id, [], time(0))  # cancels them
-
-
-def plan_reminders(user: User, chosen: ChosenPractice) -> None:
-    """Remind on the practice's schedule; a practice without a time of day is never nudged."""
-    practice = PRACTICES_BY_ID.get(chosen.practice_id)
-    reminders.plan_practice_reminders(
-        user,
-        chosen.practice_id,
-        chosen.weekday_list if chosen.time_of_day else [],
-        chosen.time_of_day or time(0),
-        title=f"A moment for {practice.name.lower()}" if practice else "A moment for your practice",
-        url=f"/practices/{chosen.id}",
-    )
-
-
-@reminders.register_daily_planner
-def plan_practices_ahead() -> int:
-    """Once a day, each dispatcher plans every scheduled practice two weeks ahead."""
-    count = 0
-    for chosen in db.session.scalars(
-        select(ChosenPractice).where(ChosenPractice.time_of_day.is_not(None))
-    ):
-        plan_reminders(db.session.get(User, chosen.user_id), chosen)
-        count += 1
-    return count
+    events.practice_removed.send(user, practice_id=practice_id)
 
 
 def get_chosen_or_404(user: User, chosen_id: uuid.UUID) -> ChosenPractice:
@@ -214,10 +184,6 @@ def undo_today(user: User, chosen: ChosenPractice, moment: datetime | None = Non
     )
     db.session.commit()
     return result.rowcount or 0
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
@@ -311,10 +277,3 @@ def weekly_counts(
     for day, count in days:
         totals[week_start(day)] = totals.get(week_start(day), 0) + count
     return sorted(totals.items())
-
-
-def logs_between(user: User, start: datetime, end: datetime | None = None) -> list[PracticeLog]:
-    stmt = select(PracticeLog).where(PracticeLog.user_id == user.id, PracticeLog.done_at >= start)
-    if end is not None:
-        stmt = stmt.where(PracticeLog.done_at < end)
-    return list(db.session.scalars(stmt.order_by(PracticeLog.done_at)))

@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.push.dispatcher import make_dispatcher
-from webapp.push.settings import vapid_for
-from webapp.push.vapid import application_server_key
+from webapp.push.schedules import run_daily_upkeep
+from webapp.push.vapid import application_server_key, vapid_for
 
 push_cli = AppGroup("push", help="Web Push identity.")
 reminders_cli = AppGroup("reminders", help="Send gentle reminders.")
@@ -26,10 +26,8 @@ def public_key():
 
 @reminders_cli.command("plan-ahead")
 def plan_ahead():
-    """Run the daily planners (practice schedules and the like); for cron with --once."""
-    from webapp.push.planning import run_daily_planners
-
-    click.echo(f"{run_daily_planners()} planner(s) ran.")
+    """Run the daily upkeep (plan practices ahead and the like); for cron with --once."""
+    click.echo(f"{run_daily_upkeep()} planner(s) ran.")
 
 
 @reminders_cli.command("run")

@@ -1,62 +1,46 @@
-"""The dispatcher: claims due reminders under a short lease, sends them, records every outcome.
+"""The dispatcher: claims due reminders, applies the person's rules, sends, records.
 
-Several dispatchers (threads, processes, machines) may run at once. Each claim takes due
-rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has a single writer, so its claim
-``UPDATE`` is atomic on its own), marks them ``leased`` for at most 30 seconds and bumps their
-fencing token. Outcomes are written only where the token is still the one claimed, so a
-dispatcher that stalled past its lease cannot overwrite the work of the one that took over.
-A dispatcher killed mid-batch loses nothing: its leases run out and the rows are due again.
+Several dispatchers (threads, processes, machines) may run at once; ``webapp.push.claims``
+keeps them from sending one reminder twice. A dispatcher killed mid-batch loses nothing:
+its leases run out and the rows are due again.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import logging
 import random
 import threading
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
-from flask import Flask, current_app
-from sqlalchemy import (
-    Integer,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    delete,
-    func,
-    insert,
-    select,
-    tuple_,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from flask import Flask
+from sqlalchemy import select
 
 from webapp.auth.models import User
+from webapp.calendar import zone_of
 from webapp.extensions import db
 from webapp.push import planning
-from webapp.push.models import (
-    Delivery,
-    PushSubscription,
-    Reminder,
-    ReminderSettings,
-    kind_allowed,
+from webapp.push.claims import (
+    MAX_LEASE_SECONDS,
+    Claim,
+    Verdict,
+    claim_due,
+    record_outcomes,
 )
+from webapp.push.models import ReminderSettings, kind_allowed
+from webapp.push.placement import allowed_moment
+from webapp.push.schedules import run_daily_upkeep
 from webapp.push.sender import PushMessage, PushResult, PushSender, notification_payload
-from webapp.push.vapid import VapidSigner
+from webapp.push.sql import S, among, on_postgresql
+from webapp.push.tokens import SnoozeTokens
+from webapp.push.vapid import VapidSigner, vapid_for
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_LEASE_SECONDS = 30
 # Seconds kept free at the end of a lease: no request starts (or runs) past this point.
 LEASE_MARGIN = 3
 RETRY_CAP_SECONDS = 3600
@@ -69,144 +53,6 @@ DELIVERY_OPTIONS = {
     "intention": (72 * 3600, "low", "intention"),
     "test": (600, "high", "test"),
 }
-
-R = Reminder.__table__
-S = PushSubscription.__table__
-D = Delivery.__table__
-
-
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def pg_array(values, element_type):
-    """A PostgreSQL array parameter sent as one text literal and cast on the server: much
-    cheaper than the driver adapting every element, and one short, cacheable statement
-    instead of a placeholder per value."""
-    if all(isinstance(value, uuid.UUID | int) for value in values):
-        literal = "{" + ",".join(map(str, values)) + "}"  # nothing in them needs quoting
-    else:
-        items = []
-        for value in values:
-            if value is None:
-                items.append("NULL")
-            else:
-                text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-                items.append(f'"{text}"')
-        literal = "{" + ",".join(items) + "}"
-    return cast(bindparam(None, literal, type_=Text()), ARRAY(element_type))
-
-
-def among(column, values, pg: bool):
-    """``column IN values``; on PostgreSQL ``column = ANY(array)``."""
-    values = list(values)
-    if pg:
-        return column == any_(pg_array(values, column.type))
-    return column.in_(values)
-
-
-def claimed_pairs(pairs: list[tuple], pg: bool):
-    """``(id, fencing_token)`` is one of ``pairs``: how an outcome proves its claim is current."""
-    if pg:
-        rows = func.unnest(
-            pg_array([p[0] for p in pairs], R.c.id.type),
-            pg_array([p[1] for p in pairs], Integer()),
-        ).table_valued("id", "token").render_derived()
-        return tuple_(R.c.id, R.c.fencing_token).in_(select(rows.c.id, rows.c.token))
-    return tuple_(R.c.id, R.c.fencing_token).in_(pairs)
-
-
-@dataclass
-class Claim:
-    id: uuid.UUID
-    fencing_token: int
-    user_id: uuid.UUID
-    kind: str
-    title: str
-    body: str
-    url: str
-    attempts: int
-
-
-@dataclass
-class Verdict:
-    """How one claimed reminder ends this round."""
-
-    status: str  # sent, pending, failed, cancelled
-    last_error: str | None = None
-    next_attempt_at: datetime | None = None
-    attempts_back: int = 0  # a postponement, not a delivery attempt, gives the attempt back
-
-
-class SnoozeTokens:
-    """A short signed token naming one reminder, carried in its notification so "Later" can
-    snooze it without a session or CSRF token: base64url(id) "." base64url(HMAC-SHA256)."""
-
-    def __init__(self, secret_key: str):
-        key = hashlib.sha256(b"tend-reminder-snooze\0" + secret_key.encode()).digest()
-        self._mac = hmac.new(key, digestmod=hashlib.sha256)
-
-    def _signature(self, raw: bytes) -> bytes:
-        mac = self._mac.copy()
-        mac.update(raw)
-        return mac.digest()[:18]
-
-    def dumps(self, reminder_id: uuid.UUID | str) -> str:
-        raw = uuid.UUID(str(reminder_id)).bytes
-        encode = base64.urlsafe_b64encode
-        return (encode(raw).rstrip(b"=") + b"." + encode(self._signature(raw))).decode()
-
-    def loads(self, token: str) -> uuid.UUID | None:
-        try:
-            body, _, signature = token.encode("ascii").partition(b".")
-            raw = base64.urlsafe_b64decode(body + b"==")
-            given = base64.urlsafe_b64decode(signature)
-        except (ValueError, UnicodeEncodeError, binascii.Error):
-            return None
-        if len(raw) != 16 or not hmac.compare_digest(given, self._signature(raw)):
-            return None
-        return uuid.UUID(bytes=raw)
-
-
-def snooze_serializer(secret_key: str) -> SnoozeTokens:
-    return SnoozeTokens(secret_key)
-
-
-def reminder_from_snooze_token(token: str) -> Reminder | None:
-    reminder_id = snooze_serializer(current_app.config["SECRET_KEY"]).loads(token)
-    return db.session.get(Reminder, reminder_id) if reminder_id else None
-
-
-def claim_due(limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claim]:
-    """Lease up to ``limit`` due reminders (pending ones whose time has come, and leased ones
-    whose lease ran out). While leased, ``next_attempt_at`` is the lease's end."""
-    lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS)
-    now = now or utcnow()
-    lease_end = now + timedelta(seconds=lease_seconds)
-    due = (
-        select(R.c.id)
-        .where(R.c.status.in_(("pending", "leased")), R.c.next_attempt_at <= now)
-        .order_by(R.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(R)
-        .where(R.c.id.in_(due.scalar_subquery()))
-        .values(
-            status="leased",
-            lease_expires_at=lease_end,
-            next_attempt_at=lease_end,
-            fencing_token=R.c.fencing_token + 1,
-            attempts=R.c.attempts + 1,
-            updated_at=now,
-        )
-        .returning(R.c.id, R.c.fencing_token, R.c.user_id, R.c.kind, R.c.title, R.c.body,
-                   R.c.url, R.c.attempts)
-    )
-    rows = db.session.execute(statement).all()
-    db.session.commit()
-    return [Claim(*row) for row in rows]
 
 
 class Dispatcher:
@@ -225,7 +71,7 @@ class Dispatcher:
     ):
         self.sender = sender
         self.public_url = public_url.rstrip("/") + "/"
-        self.snooze_tokens = snooze_serializer(secret_key)
+        self.snooze_tokens = SnoozeTokens(secret_key)
         self.batch_size = batch_size
         self.lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS)
         self.max_attempts = max_attempts
@@ -239,12 +85,12 @@ class Dispatcher:
 
     def run(self, stop: threading.Event, idle_seconds: float = 2.0) -> None:
         """Dispatch until ``stop`` is set; the batch in hand is always finished first.
-        Once a day (and on start) the registered daily planners look ahead."""
+        Once a day (and on start) the daily upkeep runs (``webapp.events.daily_upkeep``)."""
         planned_on = None
         while not stop.is_set():
             if planned_on != utcnow().date():
                 planned_on = utcnow().date()
-                planning.run_daily_planners()
+                run_daily_upkeep()
             try:
                 handled = self.dispatch_batch()
             except Exception:
@@ -275,7 +121,7 @@ class Dispatcher:
         now = utcnow()
         verdicts: dict[uuid.UUID, Verdict] = {}
         to_send = []
-        pg = _on_postgresql()
+        pg = on_postgresql()
         user_ids = {c.user_id for c in claims}
         users = {u.id: u for u in db.session.execute(
             select(User.id, User.timezone).where(among(User.__table__.c.id, user_ids, pg)))}
@@ -320,7 +166,7 @@ class Dispatcher:
         for claim in to_send:
             if claim.id in by_claim:
                 verdicts[claim.id] = self._judge(claim, by_claim[claim.id], utcnow())
-        self._record(claims, verdicts, by_claim)
+        self.stale_outcomes += record_outcomes(claims, verdicts, by_claim)
         return len(claims)
 
     def _rules_say(self, claim: Claim, user, settings, now) -> Verdict | None:
@@ -332,7 +178,7 @@ class Dispatcher:
         prefs = settings.get(claim.user_id) or planning.settings_for(claim.user_id)
         if not kind_allowed(prefs, claim.kind):
             return Verdict("cancelled", "this kind of reminder is switched off")
-        allowed = planning.allowed_moment(now, prefs, planning.zone_of(user))
+        allowed = allowed_moment(now, prefs, zone_of(user))
         if allowed > now:
             return Verdict("pending", None, allowed, attempts_back=1)
         return None
@@ -382,87 +228,7 @@ class Dispatcher:
             delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not secrecy)
         return Verdict("pending", summary[:255], now + timedelta(seconds=delay))
 
-    # --- recording --------------------------------------------------------------------------
-
-    def _record(self, claims: list[Claim], verdicts: dict, by_claim: dict) -> None:
-        """Write every verdict under its fencing token; return nothing for stale claims."""
-        now = utcnow()
-        pg = _on_postgresql()
-        groups: dict[tuple, list[tuple]] = defaultdict(list)
-        for claim in claims:
-            v = verdicts[claim.id]
-            key = (v.status, v.last_error, v.next_attempt_at, v.attempts_back)
-            groups[key].append((claim.id, claim.fencing_token))
-        accepted: set[uuid.UUID] = set()
-        for (status, last_error, next_attempt_at, attempts_back), pairs in groups.items():
-            values = {
-                "status": status,
-                "last_error": last_error,
-                "lease_expires_at": None,
-                "updated_at": now,
-                "attempts": R.c.attempts - attempts_back,
-            }
-            if status == "sent":
-                values["sent_at"] = now
-            if next_attempt_at is not None:
-                values["next_attempt_at"] = next_attempt_at
-                if attempts_back:
-                    values["due_at"] = next_attempt_at
-            for start in range(0, len(pairs), 500):
-                chunk = pairs[start : start + 500]
-                rows = db.session.execute(
-                    update(R)
-                    .where(claimed_pairs(chunk, pg), R.c.status == "leased")
-                    .values(**values)
-                    .returning(R.c.id)
-                ).scalars()
-                accepted.update(rows)
-        stale = len(claims) - len(accepted)
-        if stale:
-            self.stale_outcomes += stale
-            log.warning("discarded %d outcome(s): another dispatcher holds those reminders now",
-                        stale)
-
-        deliveries, last_outcomes, gone = [], defaultdict(list), []
-        for claim_id, results in by_claim.items():
-            if claim_id not in accepted:
-                continue
-            for r in results:
-                deliveries.append({
-                    "reminder_id": claim_id, "subscription_id": r.subscription_id,
-                    "attempted_at": now, "outcome": r.outcome, "status_code": r.status_code,
-                    "detail": r.detail or None,
-                })
-                if r.outcome == "gone":
-                    gone.append(r.subscription_id)
-                else:
-                    last_outcomes[(r.outcome, r.status_code)].append(r.subscription_id)
-        if deliveries and pg:
-            columns = ("reminder_id", "subscription_id", "attempted_at", "outcome",
-                       "status_code", "detail")
-            arrays = [pg_array([d[c] for d in deliveries], D.c[c].type) for c in columns]
-            rows = func.unnest(*arrays).table_valued(*columns).render_derived()
-            db.session.execute(insert(D).from_select(columns, select(*rows.c)))
-        elif deliveries:
-            db.session.execute(insert(D), deliveries)
-        for (outcome, status_code), ids in last_outcomes.items():
-            for start in range(0, len(ids), 1000):
-                db.session.execute(
-                    update(S).where(among(S.c.id, ids[start : start + 1000], pg))
-                    .values(last_outcome=outcome, last_status_code=status_code,
-                            last_outcome_at=now)
-                )
-        if gone:
-            # The browser or push service dropped these subscriptions: forget them.
-            db.session.execute(update(D).where(among(D.c.subscription_id, gone, pg))
-                               .values(subscription_id=None))
-            db.session.execute(delete(S).where(among(S.c.id, gone, pg)))
-        db.session.commit()
-
-
 def make_sender(app: Flask) -> PushSender:
-    from webapp.push.settings import vapid_for
-
     subject = app.config["VAPID_SUBJECT"] or ""
     if not subject.startswith(("mailto:", "https://")):
         raise RuntimeError(

@@ -1,26 +1,28 @@
-"""What is sent when: journey arcs, practice schedules, intention revisits, and the person's
-quiet hours, pause, daily cap and per-kind switches.
+"""Planning one reminder: a person's reminder settings (quiet hours, pause, daily cap,
+per-kind switches), placing a reminder in their day, creating or moving it by its key,
+re-placing waiting ones when settings change, and snoozing.
 
 Every reminder has a unique key, so planning the same thing again updates it in place.
-Times are stored in UTC and reasoned about in the person's own timezone.
+Times are stored in UTC and reasoned about in the person's own timezone; where a reminder
+may go in a day is decided by ``webapp.push.placement``; what to plan, by
+``webapp.push.schedules``.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
+from webapp.calendar import local_day_bounds, zone_of
+from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.push.models import Reminder, ReminderSettings
-from webapp.timezones import zone_of
+from webapp.push.placement import end_of_quiet_hours, first_moment_with_room
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,73 +32,11 @@ DEFAULT_QUIET_END = time(8, 0)
 DEFAULT_DAILY_CAP = 3
 PAUSE_LENGTH = timedelta(days=7)
 SNOOZE_LENGTH = timedelta(hours=1)
-# A reminder that finds every day full this far ahead is not sent at all.
-CAP_SEARCH_DAYS = 14
 # Reminders still waiting in these states count towards a day's cap.
 COUNTED = ("pending", "leased", "sent")
 
 
-@dataclass(frozen=True)
-class ArcStep:
-    """One check-in after a journey: when, and what to gently ask."""
-
-    name: str
-    offset: timedelta
-    phase: str
-    title: str
-    body: str
-
-
-JOURNEY_ARC: tuple[ArcStep, ...] = (
-    ArcStep("2h", timedelta(hours=2), "reflection", "A soft landing",
-            "What did you feel or see? A few words or a single image is plenty."),
-    ArcStep("24h", timedelta(hours=24), "reflection", "A day later",
-            "Any dreams, sensations or pictures still with you today?"),
-    ArcStep("72h", timedelta(hours=72), "reflection", "Three days on",
-            "What part of yourself did you meet or remember?"),
-    ArcStep("1w", timedelta(weeks=1), "meaning", "One week on",
-            "Which thread from your journey keeps returning? What might it mean to you?"),
-    ArcStep("2w", timedelta(weeks=2), "meaning", "Two weeks on",
-            "Has an old belief about yourself begun to soften or shift?"),
-    ArcStep("1m", timedelta(days=30), "embodiment", "A month on",
-            "What's asking to shift in your life, now that you know this?"),
-    ArcStep("3m", timedelta(days=91), "embodiment", "Three months on",
-            "What have you carried forward from your journey, and what would you like "
-            "to tend next?"),
-)
-
-INTENTION_REVISITS: tuple[tuple[str, timedelta], ...] = (
-    ("3d", timedelta(days=3)),
-    ("2w", timedelta(weeks=2)),
-    ("6w", timedelta(weeks=6)),
-)
-
-
-# --- Looking ahead ------------------------------------------------------------------------
-
-# Functions that plan what lies ahead (say, every chosen practice's next two weeks). Each
-# long-running dispatcher calls them once a day; `flask reminders plan-ahead` does it from
-# cron. Planning is idempotent, so several dispatchers calling them is harmless.
-DAILY_PLANNERS: list[Callable[[], object]] = []
-
-
-def register_daily_planner(planner: Callable[[], object]) -> Callable[[], object]:
-    if planner not in DAILY_PLANNERS:
-        DAILY_PLANNERS.append(planner)
-    return planner
-
-
-def run_daily_planners() -> int:
-    """Run every registered planner; one that fails is logged and the others still run."""
-    ran = 0
-    for planner in list(DAILY_PLANNERS):
-        try:
-            planner()
-            ran += 1
-        except Exception:
-            log.exception("daily reminder planner %r failed", planner)
-            db.session.rollback()
-    return ran
+CAP_CHOICES = range(1, 11)
 
 
 # --- Settings -----------------------------------------------------------------------------
@@ -132,6 +72,48 @@ def save_settings(user: User, **changes) -> ReminderSettings:
     return settings
 
 
+def _parse_time(value: str | None, field: str, errors: dict) -> time | None:
+    try:
+        return time.fromisoformat((value or "").strip()[:5])
+    except ValueError:
+        errors[field] = "Please give a time like 21:00."
+        return None
+
+
+def parse_settings_form(form) -> dict:
+    """The settings form's fields, checked; raises ValidationError per field."""
+    errors: dict[str, str] = {}
+    quiet_start = _parse_time(form.get("quiet_start"), "quiet_start", errors)
+    quiet_end = _parse_time(form.get("quiet_end"), "quiet_end", errors)
+    try:
+        daily_cap = int(form.get("daily_cap", ""))
+        if daily_cap not in CAP_CHOICES:
+            raise ValueError
+    except ValueError:
+        errors["daily_cap"] = "Please choose between 1 and 10 reminders a day."
+        daily_cap = None
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "quiet_start": quiet_start,
+        "quiet_end": quiet_end,
+        "daily_cap": daily_cap,
+        "journey_checkin_on": bool(form.get("journey_checkin_on")),
+        "practice_on": bool(form.get("practice_on")),
+        "intention_on": bool(form.get("intention_on")),
+    }
+
+
+def upcoming(user: User, limit: int = 5) -> list[Reminder]:
+    """The next reminders waiting for the person (not tests), soonest first."""
+    return list(db.session.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == user.id, Reminder.status == "pending", Reminder.kind != "test")
+        .order_by(Reminder.due_at)
+        .limit(limit)
+    ))
+
+
 def pause_for_a_week(user: User, now: datetime | None = None) -> ReminderSettings:
     return save_settings(user, paused_until=(now or utcnow()) + PAUSE_LENGTH)
 
@@ -140,52 +122,11 @@ def resume(user: User) -> ReminderSettings:
     return save_settings(user, paused_until=None)
 
 
-# --- Placing a moment in the person's day -------------------------------------------------
+# --- Placing a reminder in the person's day ------------------------------------------------
 
 
-def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """A wall-clock time on a day in ``zone`` as UTC.
-
-    In a spring-forward gap the clock time does not exist; the result is the same distance
-    past the gap (02:30 becomes 03:30), never earlier. In the autumn overlap the first
-    occurrence is used.
-    """
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
-
-
-def in_quiet_hours(local: time, start: time, end: time) -> bool:
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end  # the quiet hours cross midnight
-
-
-def end_of_quiet_hours(moment: datetime, settings: ReminderSettings, zone: ZoneInfo) -> datetime:
-    """``moment`` if it is outside quiet hours, else the moment they end (UTC)."""
-    local = moment.astimezone(zone)
-    start, end = settings.quiet_start, settings.quiet_end
-    if not in_quiet_hours(local.time().replace(tzinfo=None), start, end):
-        return moment
-    day = local.date()
-    if start > end and local.time().replace(tzinfo=None) >= start:
-        day += timedelta(days=1)
-    return local_to_utc(day, end, zone)
-
-
-def allowed_moment(moment: datetime, settings: ReminderSettings, zone: ZoneInfo) -> datetime:
-    """The first moment at or after ``moment`` outside a pause and outside quiet hours."""
-    if settings.paused_until is not None and moment < settings.paused_until:
-        moment = settings.paused_until
-    return end_of_quiet_hours(moment, settings, zone)
-
-
-def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    return local_to_utc(day, time(0), zone), local_to_utc(day + timedelta(days=1), time(0), zone)
-
-
-def _count_on_day(user_id, day: date, zone: ZoneInfo, exclude_key: str | None) -> int:
-    start, end = _local_day_bounds(day, zone)
+def _count_on_day(user_id, day: date, zone, exclude_key: str | None) -> int:
+    start, end = local_day_bounds(day, zone)
     query = select(func.count()).select_from(Reminder).where(
         Reminder.user_id == user_id,
         Reminder.kind != "test",
@@ -204,19 +145,13 @@ def place(
     settings: ReminderSettings | None = None,
     exclude_key: str | None = None,
 ) -> datetime | None:
-    """Where a reminder wanted at ``ideal`` goes: after any pause, out of quiet hours, and
-    onto the first day that still has room under the daily cap. None if no day has room."""
+    """Where a reminder wanted at ``ideal`` goes (see ``placement.first_moment_with_room``),
+    counting the person's reminders already on each day. None if no day has room."""
     settings = settings or settings_for(user)
     zone = zone_of(user)
-    moment = allowed_moment(ideal, settings, zone)
-    for _ in range(CAP_SEARCH_DAYS):
-        day = moment.astimezone(zone).date()
-        if _count_on_day(user.id, day, zone, exclude_key) < settings.daily_cap:
-            return moment
-        # That day is full: the next day, as soon as it is not quiet any more.
-        next_day_start = local_to_utc(day + timedelta(days=1), time(0), zone)
-        moment = allowed_moment(next_day_start, settings, zone)
-    return None
+    return first_moment_with_room(
+        ideal, settings, zone, lambda day: _count_on_day(user.id, day, zone, exclude_key)
+    )
 
 
 # --- Planning -----------------------------------------------------------------------------
@@ -288,161 +223,6 @@ def _insert(reminder: Reminder, fields: dict) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-PAST_CHECKIN_GRACE = timedelta(hours=1)
-
-
-def plan_journey_arc(
-    user: User, journey_id, journey_at: datetime, *, now: datetime | None = None
-) -> list[Reminder]:
-    """Plan (or move, after an edit) the check-ins that follow a journey.
-
-    A journey logged afterwards only gets the check-ins still ahead: the ones whose moment
-    has passed are skipped (or cancelled, after an edit), never sent all at once.
-    """
-    if journey_at.tzinfo is None:
-        raise ValueError("journey_at must be an aware datetime")
-    now = now or utcnow()
-    settings = settings_for(user)
-    planned = []
-    for step in JOURNEY_ARC:
-        key = f"journey:{journey_id}:{step.name}"
-        if journey_at.astimezone(UTC) + step.offset < now - PAST_CHECKIN_GRACE:
-            db.session.execute(
-                update(Reminder)
-                .where(Reminder.key == key, Reminder.status == "pending")
-                .values(status="cancelled", last_error="its moment passed before it was planned")
-                .execution_options(synchronize_session=False)
-            )
-            continue
-        reminder = plan(
-            user,
-            kind="journey_checkin",
-            key=key,
-            series=f"journey:{journey_id}",
-            ideal_at=journey_at.astimezone(UTC) + step.offset,
-            title=step.title,
-            body=step.body,
-            settings=settings,
-        )
-        planned.append(reminder)
-    db.session.commit()
-    return planned
-
-
-def cancel_series(series: str) -> int:
-    """Cancel whatever of a series has not gone out yet; returns how many."""
-    result = db.session.execute(
-        update(Reminder)
-        .where(Reminder.series == series, Reminder.status.in_(("pending", "leased")))
-        .values(status="cancelled", last_error="no longer wanted", lease_expires_at=None,
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount
-
-
-def cancel_journey_arc(journey_id) -> int:
-    return cancel_series(f"journey:{journey_id}")
-
-
-def plan_practice_reminders(
-    user: User,
-    practice_key: str,
-    weekdays: Iterable[int],
-    local_time: time,
-    *,
-    title: str = "A moment for your practice",
-    body: str = "Your practice is here whenever you are ready. Even a few breaths count.",
-    url: str | None = None,
-    days_ahead: int = 14,
-    now: datetime | None = None,
-) -> list[Reminder]:
-    """Plan the next ``days_ahead`` days of a practice schedule (weekdays 0 = Monday) at a
-    wall-clock time in the person's timezone, and cancel waiting ones the new schedule
-    no longer has. Call again when the schedule changes, and daily to look further ahead."""
-    now = now or utcnow()
-    zone = zone_of(user)
-    days = {int(d) for d in weekdays if 0 <= int(d) <= 6}
-    settings = settings_for(user)
-    series = f"practice:{user.id}:{practice_key}"  # practice keys may repeat across people
-    today = now.astimezone(zone).date()
-    wanted_keys: set[str] = set()
-    planned = []
-    for offset in range(days_ahead + 1):
-        day = today + timedelta(days=offset)
-        if day.weekday() not in days:
-            continue
-        moment = local_to_utc(day, local_time, zone)
-        if moment <= now:
-            continue
-        key = f"{series}:{day.isoformat()}"
-        wanted_keys.add(key)
-        planned.append(plan(user, kind="practice", key=key, series=series, ideal_at=moment,
-                            title=title, body=body, url=url, settings=settings))
-    for stale in db.session.scalars(
-        select(Reminder).where(Reminder.series == series, Reminder.status == "pending")
-    ):
-        if stale.key not in wanted_keys:
-            stale.status = "cancelled"
-            stale.last_error = "no longer in the schedule"
-    db.session.commit()
-    return planned
-
-
-def plan_intention_revisits(
-    user: User, intention_id, set_at: datetime, *, url: str | None = None
-) -> list[Reminder]:
-    """An occasional, light revisit of an intention a person set."""
-    settings = settings_for(user)
-    planned = [
-        plan(
-            user,
-            kind="intention",
-            key=f"intention:{intention_id}:{name}",
-            series=f"intention:{intention_id}",
-            ideal_at=set_at.astimezone(UTC) + offset,
-            title="Revisiting an intention",
-            body="How is the intention you set sitting with you now? Has it changed shape?",
-            url=url,
-            settings=settings,
-        )
-        for name, offset in INTENTION_REVISITS
-    ]
-    db.session.commit()
-    return planned
-
-
-def cancel_intention_revisits(intention_id) -> int:
-    return cancel_series(f"intention:{intention_id}")
-
-
-def plan_test_reminder(user: User, now: datetime | None = None) -> Reminder:
-    """A reminder right now, so a person can see that their device receives them.
-    It ignores quiet hours, pause and the cap: they asked for it."""
-    now = now or utcnow()
-    reminder_id = uuid.uuid4()
-    reminder = Reminder(
-        id=reminder_id,
-        user_id=user.id,
-        kind="test",
-        key=f"test:{reminder_id}",
-        series=f"test:{user.id}",
-        ideal_at=now,
-        due_at=now,
-        next_attempt_at=now,
-        title="Tend is with you",
-        body="This is how a gentle reminder will look. Nothing else to do.",
-        url="/settings/reminders",
-        status="pending",
-        attempts=0,
-        fencing_token=0,
-    )
-    db.session.add(reminder)
-    db.session.commit()
-    return reminder
 
 
 def replace_pending(user: User) -> None:

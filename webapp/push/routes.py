@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import time
 
 from flask import (
     abort,
@@ -16,44 +15,31 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from webapp.auth.services import record_event
+from webapp.auth.security_log import record_event
 from webapp.errors import ValidationError
 from webapp.extensions import csrf, db, limiter
 from webapp.push import bp, planning, subscriptions
-from webapp.push.dispatcher import reminder_from_snooze_token
 from webapp.push.models import Reminder
-from webapp.push.settings import vapid_for
-from webapp.push.vapid import application_server_key
+from webapp.push.schedules import plan_test_reminder
+from webapp.push.tokens import reminder_from_snooze_token
+from webapp.push.vapid import application_server_key, vapid_for
 from webapp.types import utcnow
-
-CAP_CHOICES = range(1, 11)
-
-
-def _wants_fragment() -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
+from webapp.web.views import wants_fragment
 
 
 def _page_context(errors: dict | None = None, form=None) -> dict:
     settings = planning.settings_for(current_user)
-    upcoming = db.session.scalars(
-        select(Reminder)
-        .where(Reminder.user_id == current_user.id, Reminder.status == "pending",
-               Reminder.kind != "test")
-        .order_by(Reminder.due_at)
-        .limit(5)
-    ).all()
     paused = settings.paused_until is not None and settings.paused_until > utcnow()
     return {
         "settings": settings,
         "paused": paused,
         "devices": subscriptions.devices_of(current_user),
-        "upcoming": upcoming,
+        "upcoming": planning.upcoming(current_user),
         "public_key": application_server_key(vapid_for(current_app)),
         "errors": errors or {},
         "form": form or {},
-        "cap_choices": CAP_CHOICES,
+        "cap_choices": planning.CAP_CHOICES,
     }
 
 
@@ -92,7 +78,7 @@ def subscribe():
 def remove_device(device_id: uuid.UUID):
     if not subscriptions.remove_subscription(current_user, device_id):
         abort(404)
-    if _wants_fragment():
+    if wants_fragment():
         return render_template("push/_devices.html",
                                devices=subscriptions.devices_of(current_user))
     flash("That device will no longer receive reminders.", "success")
@@ -106,52 +92,20 @@ def send_test():
         message = "Turn on reminders on a device first, then send a test."
         category = "error"
     else:
-        planning.plan_test_reminder(current_user)
+        plan_test_reminder(current_user)
         message = "A test reminder is on its way. It usually arrives within a few seconds."
         category = "success"
-    if _wants_fragment():
+    if wants_fragment():
         return render_template("push/_notice.html", category=category, message=message)
     flash(message, category)
     return redirect(url_for("push.settings_page"))
-
-
-def _parse_time(value: str | None, field: str, errors: dict) -> time | None:
-    try:
-        return time.fromisoformat((value or "").strip()[:5])
-    except ValueError:
-        errors[field] = "Please give a time like 21:00."
-        return None
-
-
-def parse_settings_form(form) -> dict:
-    """The settings form's fields, checked; raises ValidationError per field."""
-    errors: dict[str, str] = {}
-    quiet_start = _parse_time(form.get("quiet_start"), "quiet_start", errors)
-    quiet_end = _parse_time(form.get("quiet_end"), "quiet_end", errors)
-    try:
-        daily_cap = int(form.get("daily_cap", ""))
-        if daily_cap not in CAP_CHOICES:
-            raise ValueError
-    except ValueError:
-        errors["daily_cap"] = "Please choose between 1 and 10 reminders a day."
-        daily_cap = None
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "quiet_start": quiet_start,
-        "quiet_end": quiet_end,
-        "daily_cap": daily_cap,
-        "journey_checkin_on": bool(form.get("journey_checkin_on")),
-        "practice_on": bool(form.get("practice_on")),
-        "intention_on": bool(form.get("intention_on")),
-    }
 
 
 @bp.post("/settings/reminders")
 @login_required
 def save_settings():
     try:
-        changes = parse_settings_form(request.form)
+        changes = planning.parse_settings_form(request.form)
     except ValidationError as exc:
         return render_template("push/settings.html",
                                **_page_context(exc.errors, request.form)), 422

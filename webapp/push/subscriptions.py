@@ -99,13 +99,6 @@ def remove_subscription(user: User, subscription_id: uuid.UUID) -> bool:
     found = db.session.get(PushSubscription, subscription_id)
     if found is None or found.user_id != user.id:
         return False
-    from webapp.push.models import Delivery
-
-    db.session.execute(
-        Delivery.__table__.update()
-        .where(Delivery.__table__.c.subscription_id == found.id)
-        .values(subscription_id=None)
-    )
-    db.session.delete(found)
+    db.session.delete(found)  # its delivery records stay, without it (ON DELETE SET NULL)
     db.session.commit()
     return True

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
+from flask import Flask
 from py_vapid import Vapid02
 
 # Browsers and push services accept at most 24 h; signing for 12 h and renewing an hour
@@ -46,6 +47,18 @@ def load_or_create_vapid(private_key: str | None, key_file: Path) -> Vapid02:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pem)
     return Vapid02.from_pem(key_file.read_bytes())
+
+
+def vapid_for(app: Flask) -> Vapid02:
+    """The VAPID key: from VAPID_PRIVATE_KEY, else instance/vapid_private_key.pem (0600)."""
+    cached = app.extensions.get("tend_vapid")
+    if cached is None:
+        cached = load_or_create_vapid(
+            app.config.get("VAPID_PRIVATE_KEY"),
+            Path(app.instance_path) / "vapid_private_key.pem",
+        )
+        app.extensions["tend_vapid"] = cached
+    return cached
 
 
 def application_server_key(vapid: Vapid02) -> str:

@@ -2,7 +2,7 @@
 
 A seedling of two leaves on a calm green: app icons in 192 and 512 pixels, a maskable
 icon with the drawing inside the safe zone, an Apple touch icon, a favicon, and a narrow
-screenshot sketch of the editor for the install sheet. Needs Pillow (the ``dev`` extra);
+screenshot sketch of the editor for the install sheet. Needs Pillow (the ``test`` extra);
 serving Tend does not.
 """
 

@@ -1,16 +1,110 @@
-"""Routes of the installable app. None of these pages shows journal text, so the service
-worker may keep them; the editor shell fills itself from the device's own draft store."""
+"""The installable app: the manifest, the service worker, and the pages it keeps.
+
+Only the app itself is kept on the device: styles, scripts, icons and two pages that carry
+no journal text (the editor shell and the offline page), which fill themselves from the
+device's own draft store. Journal pages are never stored.
+"""
 
 from __future__ import annotations
 
-from flask import Response, current_app, make_response, render_template, request
+import hashlib
+from functools import cache
+from pathlib import Path
 
-from webapp.pwa import bp, shell
+from flask import Response, current_app, make_response, render_template, request, url_for
+
+from webapp.pwa import bp
+from webapp.web.templating import asset_url
+
+THEME_COLOUR = "#2e6a4e"
+BACKGROUND_COLOUR = "#f6f4ee"
+
+# Static files every page may need, by path under static/.
+SHELL_ASSETS = [
+    "css/tend.css",
+    "vendor/htmx/htmx-2.0.11.min.js",
+    "js/app.js",
+    "js/drafts.js",
+    "js/sync-core.js",
+    "js/pwa.js",
+    "js/editor.js",
+    "js/integration.js",
+    "js/lock.js",
+    "icons/icon-192.png",
+    "icons/favicon-32.png",
+]
+# The pages offline people land on; their templates feed the cache version.
+SHELL_PAGES = ["pwa.write", "pwa.offline"]
+SHELL_TEMPLATES = ["base.html", "pwa/write.html", "pwa/offline.html", "pwa/sw.js", "_flashes.html"]
+
+
+def precache_urls() -> list[str]:
+    """Everything the service worker stores on install, with the URLs pages really use."""
+    return [asset_url(name) for name in SHELL_ASSETS] + [url_for(name) for name in SHELL_PAGES]
+
+
+def cache_version() -> str:
+    """Changes whenever any cached file or shell template changes, so devices update."""
+    return _cache_version(tuple(precache_urls()), current_app.template_folder)
+
+
+@cache
+def _cache_version(urls: tuple[str, ...], template_folder: str) -> str:
+    digest = hashlib.sha256("\n".join(urls).encode())
+    for name in SHELL_TEMPLATES:
+        digest.update((Path(template_folder) / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def manifest_data() -> dict:
+    """The web app manifest: what a phone needs to install Tend to its home screen."""
+    icons = [
+        {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png",
+         "purpose": "any"},
+        {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+         "purpose": "any"},
+        {"src": asset_url("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png",
+         "purpose": "maskable"},
+    ]
+    return {
+        "id": "/",
+        "name": "Tend: journal for integration",
+        "short_name": "Tend",
+        "description": (
+            "A gentle, private journal for the weeks after a ketamine-assisted therapy "
+            "session. Works offline."
+        ),
+        "start_url": "/?source=home-screen",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "lang": "en",
+        "dir": "ltr",
+        "categories": ["health", "lifestyle"],
+        "icons": icons,
+        "screenshots": [
+            {
+                "src": asset_url("icons/screenshot-narrow.png"),
+                "sizes": "540x1080",
+                "type": "image/png",
+                "form_factor": "narrow",
+                "label": "Writing an entry in Tend, online or offline",
+            }
+        ],
+        "shortcuts": [
+            {"name": "Write", "url": url_for("pwa.write"), "description": "A new entry",
+             "icons": [{"src": asset_url("icons/icon-192.png"), "sizes": "192x192"}]}
+        ],
+    }
+
+
 
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    response = current_app.json.response(shell.manifest())
+    response = current_app.json.response(manifest_data())
     response.mimetype = "application/manifest+json"
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
@@ -21,13 +115,13 @@ def manifest():
 def service_worker():
     """Rendered, so the precache list holds the same versioned URLs the pages use."""
     body = render_template(
-        "pwa/sw.js", version=shell.cache_version(), precache=shell.precache_urls()
+        "pwa/sw.js", version=cache_version(), precache=precache_urls()
     )
     response = Response(body, mimetype="text/javascript")
     # Always revalidated, so a new version reaches devices on their next visit.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    response.set_etag(shell.cache_version())
+    response.set_etag(cache_version())
     return response.make_conditional(request)
 
 

@@ -12,27 +12,10 @@ from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
-SAFETY_PLAN_FIELDS = {
-    "warning_signs": (
-        "Warning signs",
-        "Thoughts, feelings or situations that tell me a hard time may be starting.",
-    ),
-    "what_helps": (
-        "What helps me",
-        "Things I can do on my own to feel a little steadier: places, activities, sensations.",
-    ),
-    "people_places": (
-        "People and places",
-        "People I can reach out to, and places where I feel safe or less alone.",
-    ),
-    "professionals": (
-        "Professionals to call",
-        "My therapist, doctor or a crisis line, with their numbers.",
-    ),
-}
-
 
 class SafetyPlan(db.Model):
+    """One encrypted column per field of ``content.SAFETY_PLAN_FIELDS``."""
+
     __tablename__ = "safety_plans"
 
     user_id: Mapped[uuid.UUID] = mapped_column(

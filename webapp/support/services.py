@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import current_app
-
 from webapp.auth.models import User
-from webapp.content import SupportResource, load_support_resources
+from webapp.content import SAFETY_PLAN_FIELDS
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
+from webapp.support.models import SafetyPlan
 from webapp.types import utcnow
 
 PLAN_FIELD_MAX = 5_000
-
-
-def support_resources() -> list[SupportResource]:
-    """The crisis resources for this instance, read once from the host's file if any."""
-    resources = current_app.extensions.get("tend_support_resources")
-    if resources is None:
-        resources = load_support_resources(current_app.config.get("SUPPORT_FILE"))
-        current_app.extensions["tend_support_resources"] = resources
-    return resources
 
 
 def get_safety_plan(user: User) -> SafetyPlan:

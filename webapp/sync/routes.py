@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.extensions import csrf, limiter
-from webapp.sync import bp, services
+from webapp.sync import bp, drafts, services
 
 # 200 drafts of a few pages each; one entry can hold 50,000 characters, so a device
 # sends its drafts in several requests when they are long (static/js/sync-core.js).
@@ -56,10 +56,10 @@ def sync():
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return json_error(400, "The body is not valid JSON. Nothing was applied.")
     try:
-        drafts = services.read_batch(payload)
-    except services.BatchError as exc:
-        return json_error(400, str(exc), max_drafts=services.MAX_DRAFTS)
-    results = services.apply_batch(current_user, drafts)
+        batch = drafts.read_batch(payload)
+    except drafts.BatchError as exc:
+        return json_error(400, str(exc), max_drafts=drafts.MAX_DRAFTS)
+    results = services.apply_batch(current_user, batch)
     response = jsonify({"results": [result.as_json() for result in results]})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,21 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from webapp.auth.models import User
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.journal.context import set_entry_context
 from webapp.journal.models import Entry
-from webapp.journal.services import EntryInput, parse_entry_input
-from webapp.journeys.services import set_entry_context
+from webapp.sync.drafts import Draft, parse_draft
 from webapp.types import utcnow
 
-MAX_DRAFTS = 200
 NOT_YOURS = "No entry of yours has this id."
 CHANGED_ELSEWHERE = (
     "This entry changed on another device before this deletion arrived, so it was kept. "
     "Delete it again if you still want it gone."
 )
-
-
-class BatchError(Exception):
-    """The request as a whole cannot be read; nothing in it was applied."""
 
 
 @dataclass
@@ -59,111 +54,6 @@ class DraftResult:
         if self.errors:
             answer["errors"] = self.errors
         return answer
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One checked draft from a device."""
-
-    id: uuid.UUID
-    base_version: int | None
-    deleted: bool
-    fields: EntryInput | None  # None for a deletion
-    prompt: str | None
-    journey_id: uuid.UUID | None
-    client_updated_at: datetime | None
-
-
-def read_batch(payload: object) -> list:
-    """The list of drafts in a request body, or BatchError naming what is wrong."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("drafts"), list):
-        raise BatchError('The body must be a JSON object with a "drafts" list.')
-    drafts = payload["drafts"]
-    if len(drafts) > MAX_DRAFTS:
-        raise BatchError(
-            f"One sync can carry at most {MAX_DRAFTS} drafts; this one had {len(drafts)}. "
-            "Please send the rest in another request."
-        )
-    return drafts
-
-
-def parse_draft(raw: object) -> Draft:
-    """Check one draft's shape and content; raise ValidationError naming every bad field."""
-    if not isinstance(raw, Mapping):
-        raise ValidationError({"draft": "Each draft must be a JSON object."})
-    errors: dict[str, str] = {}
-    entry_id = _uuid_or_none(raw.get("id"))
-    if entry_id is None:
-        errors["id"] = "Each draft needs an id: a UUID made on the device."
-
-    base_version = raw.get("base_version")
-    if base_version is not None and (
-        isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1
-    ):
-        errors["base_version"] = "base_version is a whole number from 1, or null for a new entry."
-
-    deleted = raw.get("deleted", False)
-    if deleted is None:
-        deleted = False
-    if not isinstance(deleted, bool):
-        errors["deleted"] = "deleted is true or false."
-
-    prompt = raw.get("prompt")
-    if prompt is not None and not isinstance(prompt, str):
-        errors["prompt"] = "prompt is text, or null."
-
-    journey_id = None
-    if raw.get("journey_id") is not None:
-        journey_id = _uuid_or_none(raw.get("journey_id"))
-        if journey_id is None:
-            errors["journey_id"] = "journey_id is a journey's id (a UUID), or null."
-
-    client_updated_at = None
-    stamp = raw.get("client_updated_at")
-    if stamp is not None:
-        client_updated_at = _datetime_or_none(stamp)
-        if client_updated_at is None:
-            errors["client_updated_at"] = (
-                "client_updated_at is a date and time like 2026-11-24T12:00:00Z, or null."
-            )
-
-    fields = None
-    if deleted is not True:
-        try:
-            fields = parse_entry_input(raw)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-
-    if errors:
-        raise ValidationError(errors)
-    return Draft(
-        id=entry_id,
-        base_version=base_version,
-        deleted=deleted,
-        fields=fields,
-        prompt=prompt,
-        journey_id=journey_id,
-        client_updated_at=client_updated_at,
-    )
-
-
-def _uuid_or_none(value: object) -> uuid.UUID | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _datetime_or_none(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
 
 
 def link_prompt_and_journey(user: User, entry: Entry, draft: Draft) -> None:

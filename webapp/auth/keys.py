@@ -1,0 +1,56 @@
+"""The master keyring that wraps every person's data key: loaded and checked at start-up,
+and re-wrapping every data key when the master key is rotated (`flask keys`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from webapp.auth.models import User
+from webapp.crypto import Keyring, KeyringError
+from webapp.extensions import db
+
+
+def init_keys(app: Flask) -> None:
+    keyring = Keyring.from_settings(
+        app.config["MASTER_KEY"], app.config["OLD_MASTER_KEYS"], Path(app.instance_path)
+    )
+    app.extensions["tend_keyring"] = keyring
+    with app.app_context():
+        check_keyring_opens_database(keyring)
+
+
+def check_keyring_opens_database(keyring: Keyring) -> None:
+    """Fail at start-up, clearly, when the master key cannot open this database's data keys."""
+    try:
+        wrapped = db.session.scalar(select(User.data_key).limit(1))
+    except (OperationalError, ProgrammingError):
+        db.session.rollback()  # no schema yet: `flask db upgrade` comes first
+        return
+    finally:
+        db.session.remove()
+    if wrapped:
+        try:
+            keyring.unwrap(wrapped)
+        except KeyringError as exc:
+            raise KeyringError(
+                f"Tend cannot start: {exc} (TEND_MASTER_KEY or instance/master_keys.json)"
+            ) from None
+
+
+def rewrap_all_data_keys(keyring: Keyring, batch_size: int = 500) -> int:
+    """Re-wrap every data key not yet under the primary master key; return how many."""
+    stale = [
+        user_id
+        for user_id, wrapped in db.session.execute(select(User.id, User.data_key))
+        if keyring.needs_rewrap(wrapped)
+    ]
+    for start in range(0, len(stale), batch_size):
+        batch = stale[start : start + batch_size]
+        for user in db.session.scalars(select(User).where(User.id.in_(batch))):
+            user.data_key = keyring.wrap(keyring.unwrap(user.data_key))
+        db.session.commit()
+    return len(stale)

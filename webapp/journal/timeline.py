@@ -1,0 +1,134 @@
+"""Reading one person's journal: the timeline with "load more", search, a journey's entries
+by phase, and an entry from about a month ago that can come back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from webapp.auth.models import User
+from webapp.content import PHASE_ORDER, PHASES
+from webapp.encrypted_fields import text_reader
+from webapp.extensions import db
+from webapp.journal.models import Entry
+from webapp.journeys.models import Journey
+from webapp.types import utcnow
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[Entry]
+    next_cursor: str | None
+
+
+def encode_cursor(entry: Entry) -> str:
+    raw = f"{entry.created_at.isoformat()}|{entry.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """Read a "load more" cursor; anything malformed starts from the newest entry."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, entry_id = raw.split("|", 1)
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None:
+            return None
+        return when, uuid.UUID(entry_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def timeline_page(
+    user: User, *, cursor: str | None = None, query: str = "", per_page: int = 20
+) -> TimelinePage:
+    """Newest entries first, ``per_page`` at a time, optionally only those matching ``query``.
+
+    Keyset pagination (created_at, id) keeps "load more" stable while new entries arrive.
+    Text is encrypted at rest, so a search decrypts the person's own entries here and
+    matches them in Python, in pages, rather than asking the database.
+    """
+    stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
+    position = decode_cursor(cursor)
+    if position:
+        when, entry_id = position
+        stmt = stmt.where(
+            or_(Entry.created_at < when, and_(Entry.created_at == when, Entry.id < entry_id))
+        )
+    stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
+    needle = (query or "").strip().casefold()
+    if not needle:
+        entries = list(db.session.scalars(stmt.limit(per_page + 1)))
+    else:
+        entries = _search(user, stmt, needle, per_page + 1)
+    more = len(entries) > per_page
+    entries = entries[:per_page]
+    return TimelinePage(entries, encode_cursor(entries[-1]) if more else None)
+
+
+def _search(user: User, stmt, needle: str, wanted: int) -> list[Entry]:
+    """Decrypt only titles and bodies, newest first, until ``wanted`` entries match."""
+    read = text_reader(db.session, user.id)
+    matches: list = []
+    rows = db.session.execute(
+        stmt.with_only_columns(Entry.id, Entry._title, Entry._body).execution_options(
+            yield_per=500
+        )
+    )
+    try:
+        for entry_id, title, body in rows:
+            if needle in read("body", body).casefold() or (
+                title is not None and needle in read("title", title).casefold()
+            ):
+                matches.append(entry_id)
+                if len(matches) >= wanted:
+                    break
+    finally:
+        rows.close()
+    if not matches:
+        return []
+    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(matches)))}
+    return [found[entry_id] for entry_id in matches]
+
+
+def entries_by_phase(user: User, journey: Journey) -> list[tuple[str, str, list[Entry]]]:
+    """A journey's entries, oldest first, as (phase key, phase name, entries) in arc order."""
+    entries = db.session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user.id, Entry.journey_id == journey.id, Entry.deleted_at.is_(None))
+        .order_by(Entry.created_at, Entry.id)
+    )
+    groups: dict[str, list[Entry]] = {key: [] for key in PHASE_ORDER}
+    for entry in entries:
+        groups.setdefault(entry.phase if entry.phase in PHASES else "other", []).append(entry)
+    return [
+        (key, PHASES[key].name if key in PHASES else "Other", items)
+        for key, items in groups.items()
+        if items
+    ]
+
+
+def resurfaced_entry(user: User, moment: datetime | None = None) -> Entry | None:
+    """An entry written about a month ago, so it can come back at a good moment."""
+    moment = moment or utcnow()
+    target = moment - timedelta(days=30)
+    candidates = list(
+        db.session.scalars(
+            select(Entry).where(
+                Entry.user_id == user.id,
+                Entry.deleted_at.is_(None),
+                Entry.created_at >= moment - timedelta(days=33),
+                Entry.created_at <= moment - timedelta(days=27),
+            )
+        )
+    )
+    if not candidates:
+        return None
+    return min(candidates, key=lambda e: (abs(e.created_at - target), str(e.id)))

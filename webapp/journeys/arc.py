@@ -1,0 +1,133 @@
+"""Where a person is in their integration arc: Day N and the phase, from their journeys.
+
+Everything here is scoped to one person and independent of HTTP. Days are calendar days in
+the person's own timezone (``webapp.calendar``), so Day N stays right across DST changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import select
+
+from webapp.auth.models import User
+from webapp.calendar import days_since, zone_of
+from webapp.content import DEFAULT_MEANING_DAYS, DEFAULT_REFLECTION_DAYS, PHASES
+from webapp.extensions import db
+from webapp.journeys.models import IntegrationSettings, Journey
+from webapp.types import as_uuid, utcnow
+
+
+def phase_for_day(day: int, reflection_days: int, meaning_days: int) -> str:
+    if day < reflection_days:
+        return "reflection"
+    if day < meaning_days:
+        return "meaning"
+    return "embodiment"
+
+
+def get_settings(user: User) -> IntegrationSettings:
+    """The person's settings; defaults (not yet saved) when they never changed any."""
+    settings = db.session.get(IntegrationSettings, user.id)
+    if settings is None:
+        settings = IntegrationSettings(
+            user_id=user.id,
+            reflection_days=DEFAULT_REFLECTION_DAYS,
+            meaning_days=DEFAULT_MEANING_DAYS,
+        )
+    return settings
+
+
+# --- A person's journeys ----------------------------------------------------------------------
+
+
+def get_journey_or_404(user: User, journey_id: uuid.UUID) -> Journey:
+    journey = find_own_journey(user, journey_id)
+    if journey is None:
+        abort(404)
+    return journey
+
+
+def find_own_journey(user: User, journey_id: object) -> Journey | None:
+    """The person's journey for an id given as text or UUID, or None."""
+    journey_id = as_uuid(journey_id)
+    if journey_id is None:
+        return None
+    return db.session.scalar(
+        select(Journey).where(Journey.id == journey_id, Journey.user_id == user.id)
+    )
+
+
+def list_journeys(user: User) -> list[Journey]:
+    return list(
+        db.session.scalars(
+            select(Journey)
+            .where(Journey.user_id == user.id)
+            .order_by(Journey.started_at.desc(), Journey.id.desc())
+        )
+    )
+
+
+def journey_before(user: User, moment: datetime) -> Journey | None:
+    """The most recent journey that had begun at ``moment``."""
+    return db.session.scalar(
+        select(Journey)
+        .where(Journey.user_id == user.id, Journey.started_at <= moment)
+        .order_by(Journey.started_at.desc(), Journey.id.desc())
+        .limit(1)
+    )
+
+
+def next_journey_after(user: User, moment: datetime) -> Journey | None:
+    return db.session.scalar(
+        select(Journey)
+        .where(Journey.user_id == user.id, Journey.started_at > moment)
+        .order_by(Journey.started_at, Journey.id)
+        .limit(1)
+    )
+
+
+# --- Day N and the phase ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArcPosition:
+    journey: Journey | None
+    day: int | None
+    phase: str | None
+    phase_is_manual: bool
+    upcoming: Journey | None
+
+    @property
+    def phase_name(self) -> str | None:
+        return PHASES[self.phase].name if self.phase else None
+
+
+def position_at(user: User, moment: datetime | None = None) -> ArcPosition:
+    """Day N and phase at ``moment``: from the latest journey, unless set by hand."""
+    moment = moment or utcnow()
+    settings = get_settings(user)
+    journey = journey_before(user, moment)
+    upcoming = next_journey_after(user, moment)
+    day = days_since(journey.started_at, moment, zone_of(user)) if journey else None
+    if settings.phase_override in PHASES:
+        return ArcPosition(journey, day, settings.phase_override, True, upcoming)
+    phase = (
+        phase_for_day(day, settings.reflection_days, settings.meaning_days)
+        if day is not None
+        else None
+    )
+    return ArcPosition(journey, day, phase, False, upcoming)
+
+
+def phase_of_entry_time(user: User, journey: Journey, moment: datetime) -> str:
+    """The phase a moment falls in within ``journey``'s arc."""
+    settings = get_settings(user)
+    current = journey_before(user, utcnow())
+    if settings.phase_override in PHASES and current is not None and current.id == journey.id:
+        return settings.phase_override
+    day = max(0, days_since(journey.started_at, moment, zone_of(user)))
+    return phase_for_day(day, settings.reflection_days, settings.meaning_days)

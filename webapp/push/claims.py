@@ -1,0 +1,157 @@
+"""Claiming due reminders under a short lease with a fencing token, and recording outcomes
+only where that token is still current.
+
+Each claim takes due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has a single
+writer, so its claim ``UPDATE`` is atomic on its own), marks them ``leased`` for at most 30
+seconds and bumps their fencing token. A dispatcher that stalled past its lease cannot
+overwrite the work of the one that took over.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+
+from webapp.extensions import db
+from webapp.push.sql import D, R, S, among, claimed_pairs, on_postgresql, pg_array
+from webapp.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_LEASE_SECONDS = 30
+
+
+@dataclass
+class Claim:
+    id: uuid.UUID
+    fencing_token: int
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    url: str
+    attempts: int
+
+
+@dataclass
+class Verdict:
+    """How one claimed reminder ends this round."""
+
+    status: str  # sent, pending, failed, cancelled
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    attempts_back: int = 0  # a postponement, not a delivery attempt, gives the attempt back
+
+
+def claim_due(limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claim]:
+    """Lease up to ``limit`` due reminders (pending ones whose time has come, and leased ones
+    whose lease ran out). While leased, ``next_attempt_at`` is the lease's end."""
+    lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS)
+    now = now or utcnow()
+    lease_end = now + timedelta(seconds=lease_seconds)
+    due = (
+        select(R.c.id)
+        .where(R.c.status.in_(("pending", "leased")), R.c.next_attempt_at <= now)
+        .order_by(R.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(R)
+        .where(R.c.id.in_(due.scalar_subquery()))
+        .values(
+            status="leased",
+            lease_expires_at=lease_end,
+            next_attempt_at=lease_end,
+            fencing_token=R.c.fencing_token + 1,
+            attempts=R.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(R.c.id, R.c.fencing_token, R.c.user_id, R.c.kind, R.c.title, R.c.body,
+                   R.c.url, R.c.attempts)
+    )
+    rows = db.session.execute(statement).all()
+    db.session.commit()
+    return [Claim(*row) for row in rows]
+
+
+def record_outcomes(claims: list[Claim], verdicts: dict, by_claim: dict) -> int:
+    """Write every verdict under its fencing token, then what each device's push service
+    answered. Returns how many outcomes were stale (another dispatcher holds those now),
+    which are discarded."""
+    now = utcnow()
+    pg = on_postgresql()
+    groups: dict[tuple, list[tuple]] = defaultdict(list)
+    for claim in claims:
+        v = verdicts[claim.id]
+        key = (v.status, v.last_error, v.next_attempt_at, v.attempts_back)
+        groups[key].append((claim.id, claim.fencing_token))
+    accepted: set[uuid.UUID] = set()
+    for (status, last_error, next_attempt_at, attempts_back), pairs in groups.items():
+        values = {
+            "status": status,
+            "last_error": last_error,
+            "lease_expires_at": None,
+            "updated_at": now,
+            "attempts": R.c.attempts - attempts_back,
+        }
+        if status == "sent":
+            values["sent_at"] = now
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+            if attempts_back:
+                values["due_at"] = next_attempt_at
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            rows = db.session.execute(
+                update(R)
+                .where(claimed_pairs(chunk, pg), R.c.status == "leased")
+                .values(**values)
+                .returning(R.c.id)
+            ).scalars()
+            accepted.update(rows)
+    stale = len(claims) - len(accepted)
+    if stale:
+        log.warning("discarded %d outcome(s): another dispatcher holds those reminders now",
+                    stale)
+
+    deliveries, last_outcomes, gone = [], defaultdict(list), []
+    for claim_id, results in by_claim.items():
+        if claim_id not in accepted:
+            continue
+        for r in results:
+            deliveries.append({
+                "reminder_id": claim_id, "subscription_id": r.subscription_id,
+                "attempted_at": now, "outcome": r.outcome, "status_code": r.status_code,
+                "detail": r.detail or None,
+            })
+            if r.outcome == "gone":
+                gone.append(r.subscription_id)
+            else:
+                last_outcomes[(r.outcome, r.status_code)].append(r.subscription_id)
+    if deliveries and pg:
+        columns = ("reminder_id", "subscription_id", "attempted_at", "outcome",
+                   "status_code", "detail")
+        arrays = [pg_array([d[c] for d in deliveries], D.c[c].type) for c in columns]
+        rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+        db.session.execute(insert(D).from_select(columns, select(*rows.c)))
+    elif deliveries:
+        db.session.execute(insert(D), deliveries)
+    for (outcome, status_code), ids in last_outcomes.items():
+        for start in range(0, len(ids), 1000):
+            db.session.execute(
+                update(S).where(among(S.c.id, ids[start : start + 1000], pg))
+                .values(last_outcome=outcome, last_status_code=status_code,
+                        last_outcome_at=now)
+            )
+    if gone:
+        # The browser or push service dropped these subscriptions: forget them (their
+        # delivery records keep the outcome, their device becomes NULL: ON DELETE SET NULL).
+        db.session.execute(delete(S).where(among(S.c.id, gone, pg)))
+    db.session.commit()
+    return stale
