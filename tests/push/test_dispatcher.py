@@ -380,15 +380,13 @@ def test_two_dispatchers_on_postgresql_send_each_reminder_exactly_once(
 
 
 def test_the_dispatcher_stops_gracefully_when_asked(
-    push_service, push_app, alice_user, monkeypatch
+    push_service, push_app, alice_user
 ):
     planned = []
 
     def look_ahead(sender, **_):
         planned.append("ahead")
 
-    monkeypatch.setattr(events.daily_upkeep, "receivers", {})
-    events.daily_upkeep.connect(look_ahead)
     subscribe(alice_user, push_service.new_subscriber())
     due_check_in(alice_user)
     stop = threading.Event()
@@ -400,13 +398,14 @@ def test_the_dispatcher_stops_gracefully_when_asked(
             dispatcher.run(stop, idle_seconds=0.05)
             db.session.remove()
 
-    thread = threading.Thread(target=work)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not push_service.received and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    thread.join(timeout=5)
+    with events.daily_upkeep.connected_to(look_ahead):
+        thread = threading.Thread(target=work)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not push_service.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        thread.join(timeout=5)
     dispatcher.sender.close()
     assert not thread.is_alive()
     assert len(push_service.received) == 1
