@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
+    from webapp.shares import bp as shares_bp
     from webapp.support import bp as support_bp
     from webapp.sync import bp as sync_bp
 
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(shares_bp)
     init_push(app)
 
     init_error_pages(app)

@@ -636,3 +636,13 @@ def load_support_resources(path: str | Path | None) -> list[SupportResource]:
             )
         )
     return resources
+
+
+# --- Sharing ---------------------------------------------------------------------------------
+
+# "Send to my therapist" starts a message with these words and the link after them.
+SHARE_MESSAGE_SUBJECT = "Something from my journal, for our session"
+SHARE_MESSAGE_BODY = (
+    "I'd like to share this with you before our session. The link is private and works "
+    "until {until}."
+)

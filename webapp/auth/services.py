@@ -221,6 +221,9 @@ EVENT_LABELS = {
     "app_lock_set": "App lock turned on",
     "app_lock_removed": "App lock turned off",
     "unlock_failed": "Wrong app lock PIN",
+    "share_created": "A private link was made",
+    "share_revoked": "A private link was revoked",
+    "share_opened": "A private link was opened",
 }
 
 
