@@ -225,7 +225,7 @@ def prune(now: datetime | None = None, user_id: uuid.UUID | None = None) -> int:
     forgotten = db.session.execute(
         delete(Share)
         .where(Share.ended_at <= now - KEEP_ENDED_FOR, *scope)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     db.session.commit()
     if ended or forgotten:
