@@ -39,7 +39,9 @@ class TherapistHandover:
     method: str | None  # "email" or "message"
 
 
-def therapist_handover(contact: str | None, link: str, subject: str, body: str) -> TherapistHandover | None:
+def therapist_handover(
+    contact: str | None, link: str, subject: str, body: str
+) -> TherapistHandover | None:
     """From the free-text contact in Settings: email when it holds an address, else a text
     message when it holds a phone number, else only the contact to copy the link to."""
     if not contact or not contact.strip():
