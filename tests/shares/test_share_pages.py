@@ -351,3 +351,12 @@ def test_a_passphrase_share_asks_for_it_and_waits_after_wrong_ones(app, alice, a
     assert int(waiting.headers["Retry-After"]) > 14 * 60
     right_too_soon = open_link(client, link, passphrase="quiet harbour")
     assert right_too_soon.status_code == 429 and "heron" not in text(right_too_soon)
+
+
+def test_nobody_else_sees_or_revokes_someones_shares(app, alice, bob, arc):
+    link = make_link(alice, kind="entries", entry=arc.ids("heron"))
+    share_id = split(link)[0].rsplit("/", 1)[1]
+    assert share_id not in text(bob.get("/shares")) and "One entry" not in text(bob.get("/shares"))
+    assert bob.submit(f"/shares/{share_id}/revoke").status_code == 404
+    assert open_link(recipient(app), link).status_code == 200  # still open
+    assert "Not opened yet." not in text(alice.get("/shares"))  # and Alice sees the opening
