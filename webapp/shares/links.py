@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.shares import sealing
 from webapp.shares.models import Share, ShareOpening
 from webapp.shares.snapshots import Snapshot
-from webapp.types import utcnow
+from webapp.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +312,10 @@ def _reserve_passphrase_try(share: Share, now: datetime) -> None:
         .values(
             failed_attempts=Share.failed_attempts + 1,
             locked_until=case(
-                ((Share.failed_attempts + 1) % TRIES_PER_WAIT == 0, now + WAIT_AFTER_TRIES),
+                (
+                    (Share.failed_attempts + 1) % TRIES_PER_WAIT == 0,
+                    literal(now + WAIT_AFTER_TRIES, UTCDateTime()),
+                ),
                 else_=None,
             ),
         )
