@@ -63,13 +63,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
+    from webapp.shares import bp as shares_bp
     from webapp.support import bp as support_bp
     from webapp.sync import bp as sync_bp
     from webapp.today import bp as today_bp
 
     for blueprint in (
         auth_bp, journeys_bp, journal_bp, practices_bp, intentions_bp, support_bp,
-        insights_bp, today_bp, push_bp, sync_bp, pwa_bp,
+        insights_bp, today_bp, shares_bp, push_bp, sync_bp, pwa_bp,
     ):
         app.register_blueprint(blueprint)
     init_push(app)

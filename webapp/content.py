@@ -646,6 +646,9 @@ SECURITY_EVENT_LABELS: dict[str, str] = {
     "app_lock_set": "App lock turned on",
     "app_lock_removed": "App lock turned off",
     "unlock_failed": "Wrong app lock PIN",
+    "share_created": "A private link was made",
+    "share_revoked": "A private link was revoked",
+    "share_opened": "A private link was opened",
 }
 
 
@@ -742,3 +745,13 @@ CSRF_MESSAGE = (
     "Nothing was changed. Reload the page and try again.",
 )
 SIGN_IN_TO_CONTINUE = "Please sign in to continue."
+
+
+# --- Sharing ---------------------------------------------------------------------------------
+
+# "Send to my therapist" starts a message with these words and the link after them.
+SHARE_MESSAGE_SUBJECT = "Something from my journal, for our session"
+SHARE_MESSAGE_BODY = (
+    "I'd like to share this with you before our session. The link is private and works "
+    "until {until}."
+)

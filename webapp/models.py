@@ -6,6 +6,7 @@ from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
+from webapp.shares.models import Share, ShareOpening
 from webapp.support.models import SafetyPlan
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "ChosenPractice",
     "PracticeLog",
     "SafetyPlan",
+    "Share",
+    "ShareOpening",
     "PushSubscription",
     "Reminder",
     "Delivery",

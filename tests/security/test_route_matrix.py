@@ -18,6 +18,7 @@ from webapp.journeys.models import Journey
 from webapp.practices.models import ChosenPractice
 from webapp.push.models import PushSubscription
 from webapp.push.schedules import plan_test_reminder
+from webapp.shares import links, snapshots
 from webapp.types import utcnow
 
 # endpoint -> "public" (anyone) or "person" (signed-in; objects scoped to their owner)
@@ -90,11 +91,24 @@ RULES = {
     # A notification's "Later": authorised by a signed token naming one reminder, not a session.
     "push.snooze": "token",
     "push.later": "token",
+    "shares.index": "person",
+    "shares.start": "person",
+    "shares.pick": "person",
+    "shares.print_brief": "person",
+    "shares.options": "person",
+    "shares.create": "person",
+    "shares.revoke": "person",
+    # A share link: no account; authorised by the secret the link carries after "#"
+    # (tests/shares/test_share_pages.py covers what a stranger or a wrong secret gets).
+    "shares.open_link": "link",
+    "shares.read_link": "link",
 }
 
 # Routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
     "push.snooze": "posted by the service worker with a signed single-reminder token",
+    "shares.read_link": "opened by someone with no account or cookie; the link's secret, "
+    "posted in the body, is what authorises it",
 }
 
 # Route arguments that name shared catalogue items rather than someone's objects.
@@ -117,7 +131,14 @@ def alices_objects(alice) -> dict[str, str]:
     db.session.add_all([journey, intention, chosen, device])
     db.session.commit()
     reminder = plan_test_reminder(db.session.get(User, alice_id))
+    entry = db.session.scalar(select(Entry).where(Entry.user_id == alice_id))
+    share = links.create_share(
+        db.session.get(User, alice_id),
+        snapshots.entries_snapshot(db.session.get(User, alice_id), [entry]),
+        links.LinkOptions(sharer_name="Alice", expires_days=7, once=False, passphrase=None),
+    ).share
     return {
+        "share_id": str(share.id),
         "device_id": str(device.id),
         "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
@@ -161,7 +182,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
         name: str(uuid.uuid4())
         for name in (
             "entry_id", "session_id", "journey_id", "intention_id", "chosen_id", "device_id",
-            "reminder_id",
+            "reminder_id", "share_id",
         )
     }
     values.update(CATALOGUE_ARGUMENTS)
