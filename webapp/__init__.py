@@ -59,6 +59,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
+    from webapp.recovery import bp as recovery_bp
+    from webapp.recovery import init_recovery
     from webapp.support import bp as support_bp
     from webapp.sync import bp as sync_bp
 
@@ -71,7 +73,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(recovery_bp)
     init_push(app)
+    init_recovery(app)
 
     init_error_pages(app)
     init_security(app)

@@ -5,6 +5,7 @@ from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Intention, Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
+from webapp.recovery.models import PasswordReset, RecoveryCode
 from webapp.support.models import SafetyPlan
 
 __all__ = [
@@ -20,4 +21,6 @@ __all__ = [
     "Reminder",
     "Delivery",
     "ReminderSettings",
+    "RecoveryCode",
+    "PasswordReset",
 ]

@@ -89,6 +89,12 @@ RULES = {
     # A notification's "Later": authorised by a signed token naming one reminder, not a session.
     "push.snooze": "token",
     "push.later": "token",
+    # A way back in: the forms are open to anyone and answer alike for every address.
+    "recovery.codes": "person",
+    "recovery.make_codes": "person",
+    "recovery.recover": "public",
+    "recovery.forgot": "public",
+    "recovery.reset": "token",  # a single-use link from an email
 }
 
 # Routes that take no CSRF token, and why.
@@ -120,6 +126,7 @@ def alices_objects(alice) -> dict[str, str]:
         "device_id": str(device.id),
         "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
+        "token": "not-a-real-token",
         "journey_id": str(journey.id),
         "intention_id": str(intention.id),
         "chosen_id": str(chosen.id),
@@ -230,3 +237,4 @@ def test_token_routes_refuse_a_missing_or_forged_token(client):
     assert client.post("/reminders/snooze", json={}).status_code == 400
     assert client.post("/reminders/snooze", json={"token": "forged"}).status_code == 400
     assert client.get("/reminders/later?t=forged").status_code == 404
+    assert client.get("/reset/forged").status_code == 404

@@ -31,6 +31,7 @@ from webapp.journal.cache import timeline_pages
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
 FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
 REGISTER_LIMITS = "5 per minute;20 per hour"
+DISABLED = "This account is paused by whoever runs Tend here. Your journal is kept safe."
 
 
 @login_manager.user_loader
@@ -38,7 +39,8 @@ def load_user(token: str):
     return services.resume_device_session(token)
 
 
-def _sign_in(user, remember: bool) -> None:
+def sign_in(user, remember: bool) -> None:
+    """Start a device session for ``user`` in this browser (sign-up, sign-in, invitations)."""
     session.clear()  # a fresh session for the new sign-in, nothing carried over
     services.start_device_session(
         user, remember=remember, user_agent=request.headers.get("User-Agent")
@@ -95,7 +97,7 @@ def register():
         except ValidationError as exc:
             errors = exc.errors
         else:
-            _sign_in(user, remember=bool(request.form.get("remember")))
+            sign_in(user, remember=bool(request.form.get("remember")))
             services.record_event(user, "account_created", user.device_session.device)
             flash("Welcome to Tend. This is your space.", "success")
             return redirect(url_for("journeys.today"))
@@ -125,8 +127,10 @@ def login():
                 services.record_event(
                     known, "sign_in_failed", services.describe_device(request.user_agent.string)
                 )
+        elif user.disabled_at is not None:
+            error = DISABLED  # said only to someone who knows the password
         else:
-            _sign_in(user, remember=bool(request.form.get("remember")))
+            sign_in(user, remember=bool(request.form.get("remember")))
             services.record_event(user, "sign_in", user.device_session.device)
             return redirect(_safe_next(request.form.get("next")))
     status = 422 if error else 200

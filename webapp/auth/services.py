@@ -87,6 +87,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password or "")
+
+
+def verify_hash(secret_hash: str | None, secret: str) -> bool:
+    """Check a secret against an Argon2 hash; with no hash, do the same work and say no."""
+    if secret_hash is None:
+        _verify(_DUMMY_HASH, secret)
+        return False
+    return _verify(secret_hash, secret)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return password_hasher.verify(password_hash, password)
@@ -164,6 +176,8 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
         db.session.commit()
         return None
     user = device_session.user
+    if user.disabled_at is not None:
+        return None  # kept, so enabling the account again brings its devices back
     away = now - device_session.last_seen_at
     if user.lock_pin_hash and device_session.locked_at is None and away >= lock_after(user):
         device_session.locked_at = now  # away too long on a device with an app lock
@@ -221,6 +235,11 @@ EVENT_LABELS = {
     "app_lock_set": "App lock turned on",
     "app_lock_removed": "App lock turned off",
     "unlock_failed": "Wrong app lock PIN",
+    "recovery_codes_created": "New recovery codes made",
+    "recovery_code_used": "Password set with a recovery code",
+    "password_reset": "Password reset from an email link",
+    "account_disabled": "Account paused by the host",
+    "account_enabled": "Account opened again by the host",
 }
 
 
@@ -249,16 +268,25 @@ def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other device."""
     if not _verify(user.password_hash, current):
         raise ValidationError({"current_password": "That is not your current password."})
+    keep = user.device_session.id if user.device_session else None
+    set_password(user, new, keep_device=keep)
+
+
+def set_password(
+    user: User, new: str, *, keep_device: uuid.UUID | None = None, event: str = "password_changed"
+) -> None:
+    """Store a new password and sign out every device but ``keep_device``; log ``event``."""
     errors = validate_credentials(user.email, new)
     if "password" in errors:
         raise ValidationError({"new_password": errors["password"]})
     user.password_hash = password_hasher.hash(new)
-    keep = user.device_session.id if user.device_session else None
     db.session.execute(
-        delete(DeviceSession).where(DeviceSession.user_id == user.id, DeviceSession.id != keep)
+        delete(DeviceSession).where(
+            DeviceSession.user_id == user.id, DeviceSession.id != keep_device
+        )
     )
     db.session.commit()
-    record_event(user, "password_changed")
+    record_event(user, event)
 
 
 def erase_account(user: User, password: str, confirmation: str) -> None:
@@ -270,6 +298,11 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
         errors["password"] = "That is not your password."  # noqa: S105 (a message)
     if errors:
         raise ValidationError(errors)
+    erase_everything(user)
+
+
+def erase_everything(user: User) -> None:
+    """Crypto-shred the person's data key, then delete every row of theirs."""
     from webapp.encrypted_fields import forget_data_keys
 
     user_id = user.id
