@@ -59,6 +59,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
+    from webapp.health import bp as health_bp
+    from webapp.health import init_health
     from webapp.recovery import bp as recovery_bp
     from webapp.recovery import init_recovery
     from webapp.support import bp as support_bp
@@ -74,6 +76,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
     app.register_blueprint(recovery_bp)
+    app.register_blueprint(health_bp)
     init_push(app)
     init_recovery(app)
 
@@ -81,6 +84,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_security(app)
     init_compression(app)
     _register_template_helpers(app)
+    init_health(app)
     return app
 
 

@@ -1,6 +1,7 @@
 """Every model, imported in one place so migrations see the whole schema."""
 
 from webapp.auth.models import User
+from webapp.health.models import Heartbeat
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Intention, Journey
 from webapp.practices.models import ChosenPractice, PracticeLog
@@ -23,4 +24,5 @@ __all__ = [
     "ReminderSettings",
     "RecoveryCode",
     "PasswordReset",
+    "Heartbeat",
 ]

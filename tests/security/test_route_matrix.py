@@ -95,6 +95,9 @@ RULES = {
     "recovery.recover": "public",
     "recovery.forgot": "public",
     "recovery.reset": "token",  # a single-use link from an email
+    # For load balancers and monitors: JSON with no personal data.
+    "health.healthz": "public",
+    "health.readyz": "public",
 }
 
 # Routes that take no CSRF token, and why.
