@@ -52,6 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from webapp.auth import bp as auth_bp
+    from webapp.health import bp as health_bp
+    from webapp.health import init_health
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
@@ -59,8 +61,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
-    from webapp.health import bp as health_bp
-    from webapp.health import init_health
     from webapp.recovery import bp as recovery_bp
     from webapp.recovery import init_recovery
     from webapp.support import bp as support_bp
