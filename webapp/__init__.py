@@ -51,12 +51,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from webapp.admin import init_admin
     from webapp.auth import bp as auth_bp
     from webapp.health import bp as health_bp
     from webapp.health import init_health
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
+    from webapp.onboarding import bp as onboarding_bp
     from webapp.practices import bp as practices_bp
     from webapp.push import bp as push_bp
     from webapp.push import init_push
@@ -77,8 +79,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(sync_bp)
     app.register_blueprint(recovery_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(onboarding_bp)
     init_push(app)
     init_recovery(app)
+    init_admin(app)
 
     init_error_pages(app)
     init_security(app)

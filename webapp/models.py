@@ -4,6 +4,7 @@ from webapp.auth.models import User
 from webapp.health.models import Heartbeat
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Intention, Journey
+from webapp.onboarding.models import Invitation, PendingSignup
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 from webapp.recovery.models import PasswordReset, RecoveryCode
@@ -25,4 +26,6 @@ __all__ = [
     "RecoveryCode",
     "PasswordReset",
     "Heartbeat",
+    "Invitation",
+    "PendingSignup",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0004
-Create Date: 2026-12-02 01:45:19.956078
+Create Date: 2026-12-02 01:49:45.818549
 
 """
 from alembic import op
@@ -23,6 +23,35 @@ def upgrade():
     sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_heartbeats'))
     )
+    op.create_table('pending_signups',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_signups')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_pending_signups_token_hash'))
+    )
+    with op.batch_alter_table('pending_signups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_signups_email'), ['email'], unique=False)
+
+    op.create_table('invitations',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_invitations_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_user_id'), ['user_id'], unique=False)
+
     op.create_table('password_resets',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
@@ -69,5 +98,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_password_resets_user_id'))
 
     op.drop_table('password_resets')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
+
+    op.drop_table('invitations')
+    with op.batch_alter_table('pending_signups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_signups_email'))
+
+    op.drop_table('pending_signups')
     op.drop_table('heartbeats')
     # ### end Alembic commands ###

@@ -95,6 +95,10 @@ RULES = {
     "recovery.recover": "public",
     "recovery.forgot": "public",
     "recovery.reset": "token",  # a single-use link from an email
+    # Joining: an invitation or a confirmation link carries its own single-use token.
+    "onboarding.invitation": "token",
+    "onboarding.signup": "public",
+    "onboarding.confirm": "token",
     # For load balancers and monitors: JSON with no personal data.
     "health.healthz": "public",
     "health.readyz": "public",
@@ -241,3 +245,5 @@ def test_token_routes_refuse_a_missing_or_forged_token(client):
     assert client.post("/reminders/snooze", json={"token": "forged"}).status_code == 400
     assert client.get("/reminders/later?t=forged").status_code == 404
     assert client.get("/reset/forged").status_code == 404
+    assert client.get("/invite/forged").status_code == 404
+    assert client.get("/signup/confirm/forged").status_code == 404

@@ -84,6 +84,9 @@ def _account_key() -> str:
 def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
+    if current_app.config.get("MAIL_SERVER"):
+        # With email, sign-up is confirmed by a link and never says who has an account.
+        return redirect(url_for("onboarding.signup"), code=307)
     if current_user.is_authenticated:
         return redirect(url_for("journeys.today"))
     errors: dict[str, str] = {}

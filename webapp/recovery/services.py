@@ -29,7 +29,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.mail.sender import public_url_for, send_mail
 from webapp.recovery.models import PasswordReset, RecoveryCode
-from webapp.recovery.tokens import hash_token, new_link_token
+from webapp.recovery.tokens import hash_token, new_link_token, spend_once
 from webapp.types import utcnow
 
 CODE_COUNT = 10
@@ -128,12 +128,7 @@ def recover_with_code(email: str, code: str, new_password: str) -> User:
     if matched is None or user.disabled_at is not None:
         raise ValidationError({"code": NO_MATCH})
     # Spend the code first, guarded by its state, so two requests cannot both use it.
-    spent = db.session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.id == matched.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    if spent.rowcount != 1:
+    if not spend_once(RecoveryCode, matched.id):
         db.session.rollback()
         raise ValidationError({"code": NO_MATCH})
     db.session.commit()
@@ -195,12 +190,7 @@ def reset_password(token: str, new_password: str) -> User:
     if "password" in errors:
         raise ValidationError({"new_password": errors["password"]})
     # Spend this link and every other one of theirs; only one request can win.
-    spent = db.session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    if spent.rowcount != 1:
+    if not spend_once(PasswordReset, reset.id):
         db.session.rollback()
         raise ValidationError({"token": LINK_GONE})
     db.session.execute(
