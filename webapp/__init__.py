@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from webapp.admin import init_admin
     from webapp.auth import bp as auth_bp
+    from webapp.backup import init_backup
     from webapp.health import bp as health_bp
     from webapp.health import init_health
     from webapp.insights import bp as insights_bp
@@ -83,6 +84,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_push(app)
     init_recovery(app)
     init_admin(app)
+    init_backup(app)
 
     init_error_pages(app)
     init_security(app)
