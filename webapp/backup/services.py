@@ -124,7 +124,9 @@ def _run(command: list[str], url: URL, **options) -> subprocess.CompletedProcess
             f"`{command[0]}` is not installed. Install the PostgreSQL client tools of the "
             "server's major version (Debian: apt-get install postgresql-client)."
         )
-    result = subprocess.run(command, env=_pg_environment(url), capture_output=True, **options)
+    result = subprocess.run(  # noqa: S603 (a fixed tool and arguments, no shell)
+        command, env=_pg_environment(url), capture_output=True, **options
+    )
     if result.returncode != 0:
         stderr = result.stderr.decode(errors="replace") if isinstance(result.stderr, bytes) \
             else result.stderr
@@ -175,7 +177,9 @@ def _read_sqlite(path: Path) -> BackupReport:
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
                 "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
             for name in names:
-                report.tables[name] = copy.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                quoted = '"' + name.replace('"', '""') + '"'
+                count = f"SELECT count(*) FROM {quoted}"  # noqa: S608 (a quoted table name)
+                report.tables[name] = copy.execute(count).fetchone()[0]
             if "alembic_version" in names:
                 row = copy.execute("SELECT version_num FROM alembic_version").fetchone()
                 report.revision = row[0] if row else None
@@ -195,10 +199,12 @@ def _read_pg_archive(path: Path) -> BackupReport:
     if tool is None:
         raise BackupError("`pg_restore` is not installed (Debian: apt-get install "
                           "postgresql-client).")
-    listing = subprocess.run([tool, "--list", str(path)], capture_output=True, text=True)
+    listing = subprocess.run(  # noqa: S603 (a fixed tool and arguments, no shell)
+        [tool, "--list", str(path)], capture_output=True, text=True
+    )
     if listing.returncode != 0:
         raise BackupError(f"{path} cannot be read by pg_restore: {listing.stderr.strip()}")
-    process = subprocess.Popen([tool, "--data-only", "--file=-", str(path)],
+    process = subprocess.Popen([tool, "--data-only", "--file=-", str(path)],  # noqa: S603
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     counts: Counter = Counter()
     table = columns = None
