@@ -56,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.backup import init_backup
     from webapp.health import bp as health_bp
     from webapp.health import init_health
+    from webapp.importer import bp as importer_bp
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
@@ -81,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(recovery_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(importer_bp)
     init_push(app)
     init_recovery(app)
     init_admin(app)

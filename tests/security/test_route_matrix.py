@@ -99,6 +99,8 @@ RULES = {
     "onboarding.invitation": "token",
     "onboarding.signup": "public",
     "onboarding.confirm": "token",
+    "importer.page": "person",
+    "importer.upload": "person",
     # For load balancers and monitors: JSON with no personal data.
     "health.healthz": "public",
     "health.readyz": "public",

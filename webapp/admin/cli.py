@@ -1,8 +1,9 @@
-"""`flask --app wsgi users list|create|invite|reset-password|disable|enable|delete`."""
+"""`flask --app wsgi users list|create|invite|reset-password|import|disable|enable|delete`."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from webapp.admin import services
 from webapp.auth.services import set_password
 from webapp.errors import ValidationError
+from webapp.importer.services import ImportError_, import_file
 from webapp.mail.sender import mail_enabled, send_mail
 from webapp.onboarding.services import create_invitation
 from webapp.recovery.services import make_reset_link
@@ -113,6 +115,22 @@ def reset_password(email: str, minutes: int, set_now: bool, yes: bool):
     except ValidationError as exc:
         _refuse(exc)
     click.echo(f"New password set for {user.email}; every device is signed out.")
+
+
+@users_cli.command("import")
+@click.argument("email")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_journal(email: str, path: Path):
+    """Import a Tend export or a Day One export (JSON or zip) into an account."""
+    user = _account(email)
+    try:
+        summary = import_file(user, path.name, path.read_bytes())
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Imported from {summary.source}: " + (
+        ", ".join(f"{n} {what}" for what, n in summary.imported.items()) or "nothing new"))
+    for (what, why), count in summary.skipped.items():
+        click.echo(f"  left out {count} {what}: {why}")
 
 
 @users_cli.command("disable")

@@ -240,6 +240,7 @@ EVENT_LABELS = {
     "password_reset": "Password reset from an email link",
     "account_disabled": "Account paused by the host",
     "account_enabled": "Account opened again by the host",
+    "import": "A journal was imported",
 }
 
 
