@@ -51,6 +51,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from webapp.monitoring import init_monitoring
+
+    init_monitoring(app)  # before the blueprints, so their hooks count in a request's time
+
     from webapp.admin import init_admin
     from webapp.auth import bp as auth_bp
     from webapp.backup import init_backup
@@ -60,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
+    from webapp.monitoring import bp as monitoring_bp
     from webapp.onboarding import bp as onboarding_bp
     from webapp.practices import bp as practices_bp
     from webapp.push import bp as push_bp
@@ -67,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.pwa import bp as pwa_bp
     from webapp.recovery import bp as recovery_bp
     from webapp.recovery import init_recovery
+    from webapp.retention import init_retention
     from webapp.support import bp as support_bp
     from webapp.sync import bp as sync_bp
 
@@ -83,10 +89,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(importer_bp)
+    app.register_blueprint(monitoring_bp)
     init_push(app)
     init_recovery(app)
     init_admin(app)
     init_backup(app)
+    init_retention(app)
 
     init_error_pages(app)
     init_security(app)

@@ -104,6 +104,7 @@ RULES = {
     # For load balancers and monitors: JSON with no personal data.
     "health.healthz": "public",
     "health.readyz": "public",
+    "monitoring.metrics": "token",  # Prometheus, with METRICS_TOKEN as a bearer token
 }
 
 # Routes that take no CSRF token, and why.
