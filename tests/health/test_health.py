@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from flask_migrate import upgrade
+from flask_migrate import stamp, upgrade
 
 from tests.conftest import make_app
 from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
@@ -27,8 +27,13 @@ def test_healthz_answers_without_an_account_or_a_cookie(client):
     assert not response.headers.getlist("Set-Cookie")
 
 
-def test_readyz_says_a_database_built_without_migrations_is_not_ready(client, alice):
-    response = client.get("/readyz")
+def test_readyz_says_a_database_behind_the_migrations_is_not_ready(app, client, alice):
+    assert client.get("/readyz").status_code == 200
+    stamp(revision="0004")
+    try:
+        response = client.get("/readyz")
+    finally:
+        stamp()
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "not ready"
@@ -36,6 +41,7 @@ def test_readyz_says_a_database_built_without_migrations_is_not_ready(client, al
     assert body["checks"]["keyring"]["ok"] is True
     assert body["checks"]["migrations"]["ok"] is False
     assert "db upgrade" in body["checks"]["migrations"]["detail"]
+    assert body["checks"]["migrations"]["current"] == ["0004"]
     assert "alice" not in response.get_data(as_text=True)
 
 
@@ -112,5 +118,10 @@ def test_a_server_refuses_to_start_when_the_database_cannot_be_reached():
 
 
 def test_checks_are_skipped_for_tests_but_can_be_asked_for(app):
-    problems = startup_problems(app)
+    assert startup_problems(app) == []
+    stamp(revision="0004")
+    try:
+        problems = startup_problems(app)
+    finally:
+        stamp()
     assert problems and "db upgrade" in problems[0]

@@ -76,3 +76,12 @@ def test_pruning_leaves_recent_records_and_journals_alone(app, alice):
     daily_upkeep.send(app, now=utcnow())
     assert "still here" in alice.get("/journal").get_data(as_text=True)
     assert count(SecurityEvent) >= 1  # this week's sign-up stays in the log
+
+
+def test_the_dispatchers_daily_run_prunes(app, alice):
+    """`flask reminders plan-ahead` (cron's daily run) sends the same daily upkeep."""
+    alice_id = db.session.scalar(select(User.id))
+    age_records(alice_id, utcnow())
+    result = run_cli(app, "reminders", "plan-ahead")
+    assert result.exit_code == 0, result.output
+    assert count(Delivery) == 2 and count(PasswordReset) == 1

@@ -10,9 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.events import daily_upkeep
 from webapp.push.dispatcher import make_dispatcher
 from webapp.push.settings import vapid_for
 from webapp.push.vapid import application_server_key
+from webapp.types import utcnow
 
 push_cli = AppGroup("push", help="Web Push identity.")
 reminders_cli = AppGroup("reminders", help="Send gentle reminders.")
@@ -30,6 +32,7 @@ def plan_ahead():
     from webapp.push.planning import run_daily_planners
 
     click.echo(f"{run_daily_planners()} planner(s) ran.")
+    daily_upkeep.send(current_app._get_current_object(), now=utcnow())
 
 
 @reminders_cli.command("run")

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from webapp.auth.models import User
-from webapp.events import dispatcher_round
+from webapp.events import daily_upkeep, dispatcher_round
 from webapp.extensions import db
 from webapp.push import planning
 from webapp.push.models import (
@@ -247,6 +247,7 @@ class Dispatcher:
             if planned_on != utcnow().date():
                 planned_on = utcnow().date()
                 planning.run_daily_planners()
+                daily_upkeep.send(current_app._get_current_object(), now=utcnow())
             try:
                 handled = self.dispatch_batch()
             except Exception:
