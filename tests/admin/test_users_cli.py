@@ -139,3 +139,19 @@ def test_unknown_addresses_are_a_clear_error(app):
             "disable", "delete") else run_cli(app, "users", command, "nobody@example.org")
         assert result.exit_code != 0
         assert "No account uses nobody@example.org" in result.output
+
+
+def test_a_paused_account_cannot_be_reopened_by_a_code_or_a_link(app, alice):
+    from tests.recovery.test_recovery_codes import make_codes
+
+    codes = make_codes(alice)
+    link = urlsplit(run_cli(app, "users", "reset-password", "alice@example.org").stdout.strip())
+    run_cli(app, "users", "disable", "alice@example.org", "--yes")
+    stranger = app.test_client()
+    by_code = stranger.submit("/recover", {"email": "alice@example.org", "code": codes[0],
+                                           "new_password": "taking over now"})
+    assert by_code.status_code == 422
+    assert stranger.get(link.path).status_code == 404
+    assert stranger.submit(link.path, {"new_password": "taking over now"}).status_code == 422
+    run_cli(app, "users", "enable", "alice@example.org")
+    assert alice.get("/").status_code == 200  # the password was never changed

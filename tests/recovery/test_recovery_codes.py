@@ -175,3 +175,20 @@ def test_account_page_links_to_recovery_codes(alice):
 def test_register_then_codes_in_one_go(client):
     register(client, "new@example.org")
     assert len(make_codes(client)) == 10
+
+
+def test_guessing_codes_is_slowed_down_per_account_from_any_address(schema):
+    from tests.conftest import make_app
+
+    limited = make_app(schema, RATELIMIT_ENABLED=True)
+    with limited.app_context():
+        answers = []
+        for n in range(6):
+            guesser = limited.test_client()
+            guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+            answers.append(guesser.submit("/recover", {
+                "email": "alice@example.org", "code": "0000-0000-0000-0000",
+                "new_password": NEW_PASSWORD,
+            }).status_code)
+        assert answers == [422] * 5 + [429]
+        db.session.remove()
