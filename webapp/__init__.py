@@ -59,7 +59,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.auth import bp as auth_bp
     from webapp.backup import init_backup
     from webapp.health import bp as health_bp
-    from webapp.health import init_health
     from webapp.importer import bp as importer_bp
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
@@ -100,7 +99,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_security(app)
     init_compression(app)
     _register_template_helpers(app)
-    init_health(app)
     return app
 
 

@@ -125,3 +125,18 @@ def test_checks_are_skipped_for_tests_but_can_be_asked_for(app):
     finally:
         stamp()
     assert problems and "db upgrade" in problems[0]
+
+
+def test_a_schema_made_without_migrations_starts_with_a_warning_but_is_not_ready(
+    empty_database_url, caplog  # noqa: F811
+):
+    unmanaged = make_app(empty_database_url)
+    with unmanaged.app_context():
+        db.create_all()
+        assert startup_problems(unmanaged) == []
+        assert "not made by migrations" in caplog.text
+        assert unmanaged.test_client().get("/readyz").status_code == 503
+        db.drop_all()
+        problems = startup_problems(unmanaged)  # an empty database is simply behind
+        assert problems and "db upgrade" in problems[0]
+        db.engine.dispose()
