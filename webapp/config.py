@@ -34,6 +34,11 @@ def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     return value
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a tool Tend runs (pg_dump, pg_restore), with ``extra`` on top."""
+    return {**os.environ, **extra}
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):

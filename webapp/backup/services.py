@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
+from webapp.config import child_environment
 from webapp.crypto import Keyring, KeyringError, wrapped_key_id
 from webapp.extensions import db
 
@@ -107,14 +108,14 @@ def _sqlite_copy(source: Path, target: Path) -> None:
 
 
 def _pg_environment(url: URL) -> dict[str, str]:
-    env = dict(os.environ)
+    settings = {}
     for name, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
                         ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
         if value:
-            env[name] = str(value)
+            settings[name] = str(value)
     if "sslmode" in url.query:
-        env["PGSSLMODE"] = str(url.query["sslmode"])
-    return env
+        settings["PGSSLMODE"] = str(url.query["sslmode"])
+    return child_environment(**settings)
 
 
 def _run(command: list[str], url: URL, **options) -> subprocess.CompletedProcess:

@@ -1,0 +1,284 @@
+"""Importing a Tend export (format ``tend-export``, version 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy import select
+
+from webapp.auth.models import User
+from webapp.content import PRACTICES_BY_ID
+from webapp.events import intention_active, journey_saved, practice_scheduled
+from webapp.extensions import db
+from webapp.importer.common import (
+    ALREADY_HERE,
+    NOT_READABLE,
+    ImportSummary,
+    as_moment,
+    as_text,
+    as_uuid,
+    place,
+)
+from webapp.journal.models import BODY_MAX, MOODS, TITLE_MAX, Entry
+from webapp.journeys.models import INTENTION_STATUSES, IntegrationSettings, Intention, Journey
+from webapp.practices.models import WEEKDAY_NAMES, ChosenPractice, PracticeLog
+from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
+
+
+def import_tend_export(user: User, data: dict) -> ImportSummary:
+    summary = ImportSummary("Tend")
+    journeys = _import_journeys(user, data.get("journeys") or [], summary)
+    entries = _import_entries(user, data.get("entries") or [], journeys, summary)
+    intentions = _import_intentions(user, data.get("intentions") or [], journeys, entries,
+                                    summary)
+    chosen = _import_practices(user, data.get("practices") or [], summary)
+    _import_safety_plan(user, data.get("safety_plan"), summary)
+    _import_settings(user, data.get("settings"), summary)
+    db.session.commit()
+    # Tell the rest of Tend, as if each had been written here (reminders plan ahead).
+    for journey in journeys.new_rows:
+        journey_saved.send(user, journey=journey)
+    for practice in chosen:
+        practice_scheduled.send(user, chosen=practice)
+    for intention in intentions:
+        if intention.status == "active":
+            intention_active.send(user, intention=intention)
+    return summary
+
+
+@dataclass
+class _Placed:
+    ids: dict = field(default_factory=dict)  # original id (text) -> id here
+    new_rows: list = field(default_factory=list)
+
+
+def _records(items, what: str, summary: ImportSummary):
+    """Each record with its id; records that are not objects with an id are skipped."""
+    for record in items if isinstance(items, list) else []:
+        original = as_uuid(record.get("id")) if isinstance(record, dict) else None
+        if original is None:
+            summary.skip(what, "has no id")
+            continue
+        yield record, original
+
+
+def _import_journeys(user: User, items, summary: ImportSummary) -> _Placed:
+    placed = _Placed()
+    for record, original in _records(items, "journeys", summary):
+        target, here = place(Journey, original, user)
+        if target is not None:
+            placed.ids[str(original)] = target
+        if here:
+            summary.skip("journeys", ALREADY_HERE)
+            continue
+        started = as_moment(record.get("started_at"))
+        try:
+            if target is None or started is None:
+                raise ValueError
+            journey = Journey(
+                id=target, user_id=user.id, started_at=started,
+                intention=as_text(record.get("intention")),
+                setting_notes=as_text(record.get("setting_notes")),
+                created_at=as_moment(record.get("created_at")) or started,
+                updated_at=as_moment(record.get("updated_at")) or started,
+            )
+        except ValueError:
+            placed.ids.pop(str(original), None)
+            summary.skip("journeys", NOT_READABLE)
+            continue
+        db.session.add(journey)
+        placed.new_rows.append(journey)
+        summary.imported["journeys"] += 1
+    db.session.flush()
+    return placed
+
+
+def _import_entries(user: User, items, journeys: _Placed, summary: ImportSummary) -> _Placed:
+    placed = _Placed()
+    for record, original in _records(items, "entries", summary):
+        target, here = place(Entry, original, user)
+        if target is not None:
+            placed.ids[str(original)] = target
+        if here:
+            summary.skip("entries", ALREADY_HERE)
+            continue
+        created = as_moment(record.get("created_at"))
+        mood = record.get("mood")
+        try:
+            body = as_text(record.get("body"), BODY_MAX)
+            if target is None or created is None or body is None:
+                raise ValueError
+            if mood is not None and mood not in MOODS:
+                raise ValueError
+            version = record.get("version")
+            entry = Entry(
+                id=target, user_id=user.id, title=as_text(record.get("title"), TITLE_MAX),
+                body=body, mood=mood, created_at=created,
+                updated_at=as_moment(record.get("updated_at")) or created,
+                version=version if isinstance(version, int) and version > 0 else 1,
+                deleted_at=as_moment(record.get("deleted_at")),
+                prompt_id=as_text(record.get("prompt_id"), 64),
+                journey_id=journeys.ids.get(str(record.get("journey_id"))),
+                phase=as_text(record.get("phase"), 32),
+            )
+        except ValueError:
+            placed.ids.pop(str(original), None)
+            summary.skip("entries", NOT_READABLE)
+            continue
+        db.session.add(entry)
+        summary.imported["entries"] += 1
+    db.session.flush()
+    return placed
+
+
+def _import_intentions(user, items, journeys: _Placed, entries: _Placed, summary) -> list:
+    added = []
+    for record, original in _records(items, "intentions", summary):
+        target, here = place(Intention, original, user)
+        if here:
+            summary.skip("intentions", ALREADY_HERE)
+            continue
+        status = record.get("status")
+        try:
+            text = as_text(record.get("text"))
+            if target is None or not text or status not in INTENTION_STATUSES:
+                raise ValueError
+            created = as_moment(record.get("created_at"))
+            intention = Intention(
+                id=target, user_id=user.id, text=text, status=status,
+                journey_id=journeys.ids.get(str(record.get("journey_id"))),
+                entry_id=entries.ids.get(str(record.get("entry_id"))),
+                **({"created_at": created} if created else {}),
+                **({"updated_at": as_moment(record.get("updated_at"))}
+                   if as_moment(record.get("updated_at")) else {}),
+            )
+        except ValueError:
+            summary.skip("intentions", NOT_READABLE)
+            continue
+        db.session.add(intention)
+        added.append(intention)
+        summary.imported["intentions"] += 1
+    db.session.flush()
+    return added
+
+
+def _weekday_mask(days) -> int:
+    mask = 0
+    for name in days if isinstance(days, list) else []:
+        if name not in WEEKDAY_NAMES:
+            raise ValueError("unknown weekday")
+        mask |= 1 << WEEKDAY_NAMES.index(name)
+    if not mask:
+        raise ValueError("no weekday")
+    return mask
+
+
+def _import_practices(user: User, items, summary: ImportSummary) -> list:
+    added = []
+    for record, original in _records(items, "practices", summary):
+        if record.get("practice_id") not in PRACTICES_BY_ID:
+            summary.skip("practices", "not in this Tend's catalogue")
+            continue
+        existing = db.session.scalar(select(ChosenPractice).where(
+            ChosenPractice.user_id == user.id,
+            ChosenPractice.practice_id == record["practice_id"]))
+        if existing is not None:
+            summary.skip("practices", ALREADY_HERE)
+            chosen = existing
+        else:
+            target, _ = place(ChosenPractice, original, user)
+            try:
+                when = record.get("time")
+                chosen = ChosenPractice(
+                    id=target, user_id=user.id, practice_id=record["practice_id"],
+                    weekdays=_weekday_mask(record.get("days")),
+                    time_of_day=time.fromisoformat(when) if when else None,
+                    **({"created_at": as_moment(record.get("created_at"))}
+                       if as_moment(record.get("created_at")) else {}),
+                )
+                if target is None:
+                    raise ValueError
+            except (ValueError, TypeError):
+                summary.skip("practices", NOT_READABLE)
+                continue
+            db.session.add(chosen)
+            db.session.flush()
+            added.append(chosen)
+            summary.imported["practices"] += 1
+        _import_practice_logs(user, chosen, record.get("done") or [], summary)
+    return added
+
+
+def _import_practice_logs(user, chosen: ChosenPractice, items, summary) -> None:
+    for record, original in _records(items, "practice days", summary):
+        target, here = place(PracticeLog, original, user)
+        if here:
+            summary.skip("practice days", ALREADY_HERE)
+            continue
+        done_at = as_moment(record.get("done_at"))
+        try:
+            done_on = datetime.fromisoformat(str(record.get("done_on"))).date()
+            if target is None or done_at is None:
+                raise ValueError
+            log = PracticeLog(id=target, user_id=user.id, chosen_practice_id=chosen.id,
+                              done_on=done_on, done_at=done_at, note=as_text(record.get("note")))
+        except ValueError:
+            summary.skip("practice days", NOT_READABLE)
+            continue
+        db.session.add(log)
+        summary.imported["practice days"] += 1
+    db.session.flush()
+
+
+def _import_safety_plan(user: User, record, summary: ImportSummary) -> None:
+    if not isinstance(record, dict):
+        return
+    fields = {name: record.get(name) for name in SAFETY_PLAN_FIELDS}
+    if not all(value is None or isinstance(value, str) for value in fields.values()):
+        summary.skip("safety plan", NOT_READABLE)
+        return
+    plan = db.session.get(SafetyPlan, user.id)
+    if plan is not None and any(getattr(plan, name) for name in SAFETY_PLAN_FIELDS):
+        if all(getattr(plan, name) == value for name, value in fields.items()):
+            summary.skip("safety plan", ALREADY_HERE)
+        else:
+            summary.skip("safety plan", "you already have one here; it was kept as it is")
+        return
+    plan = plan or SafetyPlan(user_id=user.id)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    updated = as_moment(record.get("updated_at"))
+    if updated:
+        plan.updated_at = updated
+    db.session.add(plan)
+    summary.imported["safety plan"] += 1
+
+
+def _import_settings(user: User, record, summary: ImportSummary) -> None:
+    """Phase windows and therapist: taken only where the person has not chosen their own."""
+    if not isinstance(record, dict):
+        return
+    current = db.session.get(IntegrationSettings, user.id)
+    if current is not None:
+        same = (current.reflection_days, current.meaning_days, current.phase_override,
+                current.therapist_contact) == (record.get("reflection_days"),
+                                               record.get("meaning_days"),
+                                               record.get("phase_override"),
+                                               record.get("therapist_contact"))
+        summary.skip("settings", ALREADY_HERE if same else "yours here were kept")
+        return
+    try:
+        reflection, meaning = int(record["reflection_days"]), int(record["meaning_days"])
+        if not 1 <= reflection < meaning:
+            raise ValueError
+        settings = IntegrationSettings(
+            user_id=user.id, reflection_days=reflection, meaning_days=meaning,
+            phase_override=as_text(record.get("phase_override"), 32),
+            therapist_contact=as_text(record.get("therapist_contact")),
+        )
+    except (KeyError, TypeError, ValueError):
+        summary.skip("settings", NOT_READABLE)
+        return
+    db.session.add(settings)
+    summary.imported["settings"] += 1
