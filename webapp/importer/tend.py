@@ -28,10 +28,12 @@ from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
 
 def import_tend_export(user: User, data: dict) -> ImportSummary:
     summary = ImportSummary("Tend")
-    journeys = _import_journeys(user, data.get("journeys") or [], summary)
-    entries = _import_entries(user, data.get("entries") or [], journeys, summary)
-    intentions = _import_intentions(user, data.get("intentions") or [], journeys, entries,
-                                    summary)
+    journeys = _import_rows(user, data.get("journeys"), "journeys", Journey,
+                            _journey_builder(user), summary)
+    entries = _import_rows(user, data.get("entries"), "entries", Entry,
+                           _entry_builder(user, journeys), summary)
+    intentions = _import_rows(user, data.get("intentions"), "intentions", Intention,
+                              _intention_builder(user, journeys, entries), summary)
     chosen = _import_practices(user, data.get("practices") or [], summary)
     _import_safety_plan(user, data.get("safety_plan"), summary)
     _import_settings(user, data.get("settings"), summary)
@@ -41,7 +43,7 @@ def import_tend_export(user: User, data: dict) -> ImportSummary:
         journey_saved.send(user, journey=journey)
     for practice in chosen:
         practice_scheduled.send(user, chosen=practice)
-    for intention in intentions:
+    for intention in intentions.new_rows:
         if intention.status == "active":
             intention_active.send(user, intention=intention)
     return summary
@@ -63,104 +65,91 @@ def _records(items, what: str, summary: ImportSummary):
         yield record, original
 
 
-def _import_journeys(user: User, items, summary: ImportSummary) -> _Placed:
+def _import_rows(user: User, items, what: str, model, build, summary: ImportSummary) -> _Placed:
+    """Place every record of one kind and build its row; ``build(record, id)`` raises
+    ValueError for a record it cannot read, which is then left out and counted."""
     placed = _Placed()
-    for record, original in _records(items, "journeys", summary):
-        target, here = place(Journey, original, user)
-        if target is not None:
-            placed.ids[str(original)] = target
+    for record, original in _records(items, what, summary):
+        target, here = place(model, original, user)
         if here:
-            summary.skip("journeys", ALREADY_HERE)
+            placed.ids[str(original)] = target
+            summary.skip(what, ALREADY_HERE)
             continue
+        try:
+            if target is None:
+                raise ValueError("no id fits")
+            row = build(record, target)
+        except (ValueError, TypeError):
+            summary.skip(what, NOT_READABLE)
+            continue
+        placed.ids[str(original)] = target
+        db.session.add(row)
+        placed.new_rows.append(row)
+        summary.imported[what] += 1
+    db.session.flush()
+    return placed
+
+
+def _stamps(record: dict, fallback=None) -> dict:
+    """created_at and updated_at as given (or ``fallback``); absent ones take the defaults."""
+    stamps = {}
+    for name in ("created_at", "updated_at"):
+        moment = as_moment(record.get(name)) or fallback
+        if moment is not None:
+            stamps[name] = moment
+    return stamps
+
+
+def _journey_builder(user: User):
+    def build(record: dict, target) -> Journey:
         started = as_moment(record.get("started_at"))
-        try:
-            if target is None or started is None:
-                raise ValueError
-            journey = Journey(
-                id=target, user_id=user.id, started_at=started,
-                intention=as_text(record.get("intention")),
-                setting_notes=as_text(record.get("setting_notes")),
-                created_at=as_moment(record.get("created_at")) or started,
-                updated_at=as_moment(record.get("updated_at")) or started,
-            )
-        except ValueError:
-            placed.ids.pop(str(original), None)
-            summary.skip("journeys", NOT_READABLE)
-            continue
-        db.session.add(journey)
-        placed.new_rows.append(journey)
-        summary.imported["journeys"] += 1
-    db.session.flush()
-    return placed
+        if started is None:
+            raise ValueError("no start")
+        return Journey(
+            id=target, user_id=user.id, started_at=started,
+            intention=as_text(record.get("intention")),
+            setting_notes=as_text(record.get("setting_notes")),
+            **_stamps(record, started),
+        )
+
+    return build
 
 
-def _import_entries(user: User, items, journeys: _Placed, summary: ImportSummary) -> _Placed:
-    placed = _Placed()
-    for record, original in _records(items, "entries", summary):
-        target, here = place(Entry, original, user)
-        if target is not None:
-            placed.ids[str(original)] = target
-        if here:
-            summary.skip("entries", ALREADY_HERE)
-            continue
+def _entry_builder(user: User, journeys: _Placed):
+    def build(record: dict, target) -> Entry:
         created = as_moment(record.get("created_at"))
+        body = as_text(record.get("body"), BODY_MAX)
         mood = record.get("mood")
-        try:
-            body = as_text(record.get("body"), BODY_MAX)
-            if target is None or created is None or body is None:
-                raise ValueError
-            if mood is not None and mood not in MOODS:
-                raise ValueError
-            version = record.get("version")
-            entry = Entry(
-                id=target, user_id=user.id, title=as_text(record.get("title"), TITLE_MAX),
-                body=body, mood=mood, created_at=created,
-                updated_at=as_moment(record.get("updated_at")) or created,
-                version=version if isinstance(version, int) and version > 0 else 1,
-                deleted_at=as_moment(record.get("deleted_at")),
-                prompt_id=as_text(record.get("prompt_id"), 64),
-                journey_id=journeys.ids.get(str(record.get("journey_id"))),
-                phase=as_text(record.get("phase"), 32),
-            )
-        except ValueError:
-            placed.ids.pop(str(original), None)
-            summary.skip("entries", NOT_READABLE)
-            continue
-        db.session.add(entry)
-        summary.imported["entries"] += 1
-    db.session.flush()
-    return placed
+        if created is None or body is None or (mood is not None and mood not in MOODS):
+            raise ValueError("no time, no text, or a mood out of range")
+        version = record.get("version")
+        return Entry(
+            id=target, user_id=user.id, title=as_text(record.get("title"), TITLE_MAX),
+            body=body, mood=mood,
+            version=version if isinstance(version, int) and version > 0 else 1,
+            deleted_at=as_moment(record.get("deleted_at")),
+            prompt_id=as_text(record.get("prompt_id"), 64),
+            journey_id=journeys.ids.get(str(record.get("journey_id"))),
+            phase=as_text(record.get("phase"), 32),
+            **_stamps(record, created),
+        )
+
+    return build
 
 
-def _import_intentions(user, items, journeys: _Placed, entries: _Placed, summary) -> list:
-    added = []
-    for record, original in _records(items, "intentions", summary):
-        target, here = place(Intention, original, user)
-        if here:
-            summary.skip("intentions", ALREADY_HERE)
-            continue
-        status = record.get("status")
-        try:
-            text = as_text(record.get("text"))
-            if target is None or not text or status not in INTENTION_STATUSES:
-                raise ValueError
-            created = as_moment(record.get("created_at"))
-            intention = Intention(
-                id=target, user_id=user.id, text=text, status=status,
-                journey_id=journeys.ids.get(str(record.get("journey_id"))),
-                entry_id=entries.ids.get(str(record.get("entry_id"))),
-                **({"created_at": created} if created else {}),
-                **({"updated_at": as_moment(record.get("updated_at"))}
-                   if as_moment(record.get("updated_at")) else {}),
-            )
-        except ValueError:
-            summary.skip("intentions", NOT_READABLE)
-            continue
-        db.session.add(intention)
-        added.append(intention)
-        summary.imported["intentions"] += 1
-    db.session.flush()
-    return added
+def _intention_builder(user: User, journeys: _Placed, entries: _Placed):
+    def build(record: dict, target) -> Intention:
+        text = as_text(record.get("text"))
+        if not text or record.get("status") not in INTENTION_STATUSES:
+            raise ValueError("no text or an unknown status")
+        return Intention(
+            id=target, user_id=user.id, text=text, status=record["status"],
+            journey_id=journeys.ids.get(str(record.get("journey_id"))),
+            entry_id=entries.ids.get(str(record.get("entry_id"))),
+            **_stamps(record),
+        )
+
+    return build
 
 
 def _weekday_mask(days) -> int:
@@ -211,24 +200,17 @@ def _import_practices(user: User, items, summary: ImportSummary) -> list:
 
 
 def _import_practice_logs(user, chosen: ChosenPractice, items, summary) -> None:
-    for record, original in _records(items, "practice days", summary):
-        target, here = place(PracticeLog, original, user)
-        if here:
-            summary.skip("practice days", ALREADY_HERE)
-            continue
+    def build(record: dict, target) -> PracticeLog:
         done_at = as_moment(record.get("done_at"))
-        try:
-            done_on = datetime.fromisoformat(str(record.get("done_on"))).date()
-            if target is None or done_at is None:
-                raise ValueError
-            log = PracticeLog(id=target, user_id=user.id, chosen_practice_id=chosen.id,
-                              done_on=done_on, done_at=done_at, note=as_text(record.get("note")))
-        except ValueError:
-            summary.skip("practice days", NOT_READABLE)
-            continue
-        db.session.add(log)
-        summary.imported["practice days"] += 1
-    db.session.flush()
+        if done_at is None:
+            raise ValueError("no time")
+        return PracticeLog(
+            id=target, user_id=user.id, chosen_practice_id=chosen.id,
+            done_on=datetime.fromisoformat(str(record.get("done_on"))).date(),
+            done_at=done_at, note=as_text(record.get("note")),
+        )
+
+    _import_rows(user, items, "practice days", PracticeLog, build, summary)
 
 
 def _import_safety_plan(user: User, record, summary: ImportSummary) -> None:
