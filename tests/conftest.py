@@ -63,11 +63,15 @@ def make_app(database_url: str, **overrides) -> Flask:
 
 @pytest.fixture(scope="session")
 def schema(database_url) -> str:
-    """Create the tables once per run, from an empty database."""
+    """Create the tables once per run, from an empty database, and stamp them as migrated
+    (tests/test_migrations.py shows the migrations build the very same schema)."""
+    from flask_migrate import stamp
+
     flask_app = make_app(database_url)
     with flask_app.app_context():
         db.drop_all()
         db.create_all()
+        stamp()
         db.engine.dispose()
     return database_url
 
@@ -242,3 +246,72 @@ def phone(browser, live_server, tmp_path):
 def run_cli(flask_app: Flask, *args: str):
     """Run a `flask` command against ``flask_app``, as from a shell (no outer app context)."""
     return contextvars.Context().run(flask_app.test_cli_runner().invoke, args=list(args))
+
+
+# --- A real SMTP server -------------------------------------------------------------------
+
+
+class Mailbox:
+    """Messages received by an SMTP server (aiosmtpd) on a free local port."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def wait_for(self, to: str, timeout: float = 10.0):
+        """The newest message to ``to``, waiting for it to arrive (mail is sent in the
+        background)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [m for m in self.messages if to in m["To"]]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no message to {to} within {timeout} s")
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp_server) -> Mailbox:
+    """Tend configured to send email to a real SMTP server started for the tests."""
+    box, port = smtp_server
+    box.clear()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                      MAIL_USE_SSL=False, MAIL_USERNAME=None, MAIL_DEFAULT_SENDER="Tend <tend@example.org>")
+    yield box
+    box.clear()

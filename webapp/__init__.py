@@ -52,17 +52,30 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from webapp.monitoring import init_monitoring
+
+    init_monitoring(app)  # before the blueprints, so their hooks count in a request's time
+
     # Every capability, in the order of docs/architecture.md; importing a package also
     # connects its reactions to the domain events.
+    from webapp.admin import init_admin
     from webapp.auth import bp as auth_bp
+    from webapp.backup import init_backup
+    from webapp.health import bp as health_bp
+    from webapp.importer import bp as importer_bp
     from webapp.insights import bp as insights_bp
     from webapp.intentions import bp as intentions_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
+    from webapp.monitoring import bp as monitoring_bp
+    from webapp.onboarding import bp as onboarding_bp
     from webapp.practices import bp as practices_bp
     from webapp.push import bp as push_bp
     from webapp.push import init_push
     from webapp.pwa import bp as pwa_bp
+    from webapp.recovery import bp as recovery_bp
+    from webapp.recovery import init_recovery
+    from webapp.retention import init_retention
     from webapp.shares import bp as shares_bp
     from webapp.support import bp as support_bp
     from webapp.sync import bp as sync_bp
@@ -70,10 +83,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for blueprint in (
         auth_bp, journeys_bp, journal_bp, practices_bp, intentions_bp, support_bp,
-        insights_bp, today_bp, shares_bp, push_bp, sync_bp, pwa_bp,
+        insights_bp, today_bp, shares_bp, push_bp, sync_bp, pwa_bp, recovery_bp, onboarding_bp,
+        importer_bp, health_bp, monitoring_bp,
     ):
         app.register_blueprint(blueprint)
     init_push(app)
+    init_recovery(app)
+    init_admin(app)
+    init_backup(app)
+    init_retention(app)
 
     init_error_pages(app)
     init_security(app)

@@ -43,6 +43,64 @@ def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     return value
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a tool Tend runs (pg_dump, pg_restore), with ``extra`` on top."""
+    return {**os.environ, **extra}
+
+
+def _text(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def registration_mode() -> str:
+    """``open``, ``invite`` (only with an invitation link) or ``closed``."""
+    value = os.environ.get("REGISTRATION_OPEN", "true").strip().lower()
+    if value == "invite":
+        return "invite"
+    return "open" if value in {"1", "true", "yes", "on"} else "closed"
+
+
+def mail_settings() -> dict:
+    """Outgoing email (password resets, sign-up confirmations, invitations); off without a host."""
+    port = int(_number("MAIL_PORT", 587))
+    return {
+        "MAIL_SERVER": _text("MAIL_SERVER"),
+        "MAIL_PORT": port,
+        "MAIL_USERNAME": _text("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _text("MAIL_PASSWORD"),
+        # Port 465 speaks TLS from the first byte; others upgrade with STARTTLS unless told not.
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", port == 465),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", port != 465 and port != 25),
+        "MAIL_DEFAULT_SENDER": _text("MAIL_DEFAULT_SENDER") or "Tend <tend@localhost>",
+        "MAIL_TIMEOUT": _number("MAIL_TIMEOUT", 10),
+    }
+
+
+def operations_settings() -> dict:
+    """Running Tend for others: recovery, health, metrics, retention, logs."""
+    return {
+        "PASSWORD_RESET_MINUTES": int(_number("PASSWORD_RESET_MINUTES", 30)),
+        "INVITATION_DAYS": int(_number("INVITATION_DAYS", 7)),
+        # Refuse to start when the database is unreachable or behind the migrations.
+        "STARTUP_CHECKS": _flag("TEND_STARTUP_CHECKS", True),
+        # /readyz also wants a dispatcher heartbeat younger than a minute.
+        "HEALTH_EXPECT_DISPATCHER": _flag(
+            "HEALTH_EXPECT_DISPATCHER", _flag("TEND_EMBEDDED_DISPATCHER")
+        ),
+        "METRICS_TOKEN": _text("METRICS_TOKEN"),
+        "METRICS_PORT": int(_number("METRICS_PORT", 0)) or None,
+        "METRICS_ADDRESS": _text("METRICS_ADDRESS") or "127.0.0.1",
+        "PROMETHEUS_MULTIPROC_DIR": _text("PROMETHEUS_MULTIPROC_DIR"),
+        "RETENTION_DELIVERY_DAYS": int(_number("RETENTION_DELIVERY_DAYS", 30)),
+        "RETENTION_SECURITY_LOG_DAYS": int(_number("RETENTION_SECURITY_LOG_DAYS", 365)),
+        "LOG_FORMAT": (_text("LOG_FORMAT") or "text").lower(),
+        "LOG_REQUESTS": _flag("LOG_REQUESTS", True),
+        # An export to import may be much larger than any form.
+        "IMPORT_MAX_BYTES": int(_number("IMPORT_MAX_BYTES", 64 * 1024 * 1024)),
+    }
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -61,13 +119,16 @@ def load_config(instance_path: Path) -> dict:
         # A server-side database may restart under us: check pooled connections before use.
         # (An SQLite file cannot go away, so it skips the extra round trip.)
         "SQLALCHEMY_ENGINE_OPTIONS": (
-            {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
+            {}
+            if database_url.startswith("sqlite")
+            else {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}}
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "TRUST_PROXY": _flag("TRUST_PROXY"),
-        "REGISTRATION_OPEN": _flag("REGISTRATION_OPEN", True),
+        "REGISTRATION_OPEN": registration_mode() == "open",
+        "REGISTRATION_MODE": registration_mode(),
         # Requests above this are refused with 413 before any of them is read.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
@@ -95,6 +156,8 @@ def load_config(instance_path: Path) -> dict:
         # `make run` sends reminders from a thread of the web process.
         "EMBEDDED_DISPATCHER": _flag("TEND_EMBEDDED_DISPATCHER"),
         **reminder_settings(),
+        **mail_settings(),
+        **operations_settings(),
     }
 
 

@@ -649,6 +649,12 @@ SECURITY_EVENT_LABELS: dict[str, str] = {
     "share_created": "A private link was made",
     "share_revoked": "A private link was revoked",
     "share_opened": "A private link was opened",
+    "recovery_codes_created": "New recovery codes made",
+    "recovery_code_used": "Password set with a recovery code",
+    "password_reset": "Password reset from an email link",
+    "account_disabled": "Account paused by the host",
+    "account_enabled": "Account opened again by the host",
+    "import": "A journal was imported",
 }
 
 

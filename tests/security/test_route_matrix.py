@@ -102,6 +102,22 @@ RULES = {
     # (tests/shares/test_share_pages.py covers what a stranger or a wrong secret gets).
     "shares.open_link": "link",
     "shares.read_link": "link",
+    # A way back in: the forms are open to anyone and answer alike for every address.
+    "recovery.codes": "person",
+    "recovery.make_codes": "person",
+    "recovery.recover": "public",
+    "recovery.forgot": "public",
+    "recovery.reset": "token",  # a single-use link from an email
+    # Joining: an invitation or a confirmation link carries its own single-use token.
+    "onboarding.invitation": "token",
+    "onboarding.signup": "public",
+    "onboarding.confirm": "token",
+    "importer.page": "person",
+    "importer.upload": "person",
+    # For load balancers and monitors: JSON with no personal data.
+    "health.healthz": "public",
+    "health.readyz": "public",
+    "monitoring.metrics": "token",  # Prometheus, with METRICS_TOKEN as a bearer token
 }
 
 # Routes that take no CSRF token, and why.
@@ -142,6 +158,7 @@ def alices_objects(alice) -> dict[str, str]:
         "device_id": str(device.id),
         "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
+        "token": "not-a-real-token",
         "journey_id": str(journey.id),
         "intention_id": str(intention.id),
         "chosen_id": str(chosen.id),
@@ -252,3 +269,6 @@ def test_token_routes_refuse_a_missing_or_forged_token(client):
     assert client.post("/reminders/snooze", json={}).status_code == 400
     assert client.post("/reminders/snooze", json={"token": "forged"}).status_code == 400
     assert client.get("/reminders/later?t=forged").status_code == 404
+    assert client.get("/reset/forged").status_code == 404
+    assert client.get("/invite/forged").status_code == 404
+    assert client.get("/signup/confirm/forged").status_code == 404

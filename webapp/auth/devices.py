@@ -92,6 +92,8 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
         db.session.commit()
         return None
     user = device_session.user
+    if user.disabled_at is not None:
+        return None  # kept, so enabling the account again brings its devices back
     away = now - device_session.last_seen_at
     if user.lock_pin_hash and device_session.locked_at is None and away >= lock_after(user):
         device_session.locked_at = now  # away too long on a device with an app lock

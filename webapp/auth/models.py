@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set by whoever runs Tend (`flask users disable`): no sign-in, no reminders, nothing lost.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The device session this request came from (set by the session loader).
     device_session = None  # DeviceSession | None, not a column

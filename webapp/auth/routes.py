@@ -29,6 +29,7 @@ from webapp.web.views import edit_form, form_page, save_form
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
 FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
 REGISTER_LIMITS = "5 per minute;20 per hour"
+DISABLED = "This account is paused by whoever runs Tend here. Your journal is kept safe."
 
 
 @login_manager.user_loader
@@ -36,8 +37,9 @@ def load_user(token: str):
     return devices.resume_device_session(token)
 
 
-def _sign_in(user, remember: bool) -> None:
-    """A fresh session for the new sign-in, nothing carried over.
+def sign_in(user, remember: bool) -> None:
+    """Start a device session for ``user`` in this browser (sign-up, sign-in, invitations):
+    a fresh session, nothing carried over.
 
     A remembered device gets Flask-Login's remember cookie for the longest such a session
     can live (REMEMBERED_MAX); the server ends it sooner after 30 days unused.
@@ -67,6 +69,9 @@ def _account_key() -> str:
 def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
+    if current_app.config.get("MAIL_SERVER"):
+        # With email, sign-up is confirmed by a link and never says who has an account.
+        return redirect(url_for("onboarding.signup"), code=307)
     if current_user.is_authenticated:
         return redirect(url_for("today.today"))
     if request.method == "POST":
@@ -78,7 +83,7 @@ def register():
             )
         except ValidationError as exc:
             return form_page("auth/register.html", exc.errors)
-        _sign_in(user, remember=bool(request.form.get("remember")))
+        sign_in(user, remember=bool(request.form.get("remember")))
         record_event(user, "account_created", user.device_session.device)
         flash("Welcome to Tend. This is your space.", "success")
         return redirect(url_for("today.today"))
@@ -107,8 +112,10 @@ def login():
                 record_event(
                     known, "sign_in_failed", devices.describe_device(request.user_agent.string)
                 )
+        elif user.disabled_at is not None:
+            error = DISABLED  # said only to someone who knows the password
         else:
-            _sign_in(user, remember=bool(request.form.get("remember")))
+            sign_in(user, remember=bool(request.form.get("remember")))
             record_event(user, "sign_in", user.device_session.device)
             return redirect(_safe_next(request.form.get("next")))
     status = 422 if error else 200

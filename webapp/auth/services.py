@@ -53,13 +53,19 @@ def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other device."""
     if not passwords.verify(user.password_hash, current):
         raise ValidationError({"current_password": "That is not your current password."})
+    set_password(user, new)
+
+
+def set_password(user: User, new: str, *, event: str = "password_changed") -> None:
+    """Store a new password and sign out every device but this one (when the person is signed
+    in here); log ``event``. Journal text is under a key the password does not wrap."""
     errors = passwords.validate_credentials(user.email, new)
     if "password" in errors:
         raise ValidationError({"new_password": errors["password"]})
     user.password_hash = passwords.hash_secret(new)
     db.session.commit()
     sign_out_other_devices(user)
-    record_event(user, "password_changed")
+    record_event(user, event)
 
 
 def erase_account(user: User, password: str, confirmation: str) -> None:
@@ -75,6 +81,11 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
         errors["password"] = "That is not your password."  # noqa: S105 (a message)
     if errors:
         raise ValidationError(errors)
+    erase_everything(user)
+
+
+def erase_everything(user: User) -> None:
+    """Crypto-shred the person's data key, then delete every row of theirs."""
     user_id = user.id
     # Crypto-shred first: even a row that somehow survived can no longer be read.
     user.data_key = b""

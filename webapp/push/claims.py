@@ -36,6 +36,7 @@ class Claim:
     body: str
     url: str
     attempts: int
+    due_at: datetime | None = None
 
 
 @dataclass
@@ -73,7 +74,7 @@ def claim_due(limit: int, lease_seconds: float, now: datetime | None = None) -> 
             updated_at=now,
         )
         .returning(R.c.id, R.c.fencing_token, R.c.user_id, R.c.kind, R.c.title, R.c.body,
-                   R.c.url, R.c.attempts)
+                   R.c.url, R.c.attempts, R.c.due_at)
     )
     rows = db.session.execute(statement).all()
     db.session.commit()

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.calendar import zone_of
+from webapp.events import dispatcher_round
 from webapp.extensions import db
 from webapp.push import planning
 from webapp.push.claims import (
@@ -115,6 +116,7 @@ class Dispatcher:
     def dispatch_batch(self) -> int:
         claims = claim_due(self.batch_size, self.lease_seconds)
         if not claims:
+            dispatcher_round.send(self, outcomes={}, answers={}, lags=[])
             return 0
         margin = min(LEASE_MARGIN, self.lease_seconds / 3)
         deadline = time.monotonic() + self.lease_seconds - margin
@@ -124,7 +126,8 @@ class Dispatcher:
         pg = on_postgresql()
         user_ids = {c.user_id for c in claims}
         users = {u.id: u for u in db.session.execute(
-            select(User.id, User.timezone).where(among(User.__table__.c.id, user_ids, pg)))}
+            select(User.id, User.timezone, User.disabled_at)
+            .where(among(User.__table__.c.id, user_ids, pg)))}
         T = ReminderSettings.__table__
         settings = {
             row.user_id: row
@@ -167,12 +170,22 @@ class Dispatcher:
             if claim.id in by_claim:
                 verdicts[claim.id] = self._judge(claim, by_claim[claim.id], utcnow())
         self.stale_outcomes += record_outcomes(claims, verdicts, by_claim)
+        sent_at = utcnow()
+        dispatcher_round.send(
+            self,
+            outcomes=Counter(v.status for v in verdicts.values()),
+            answers=Counter(r.outcome for results in by_claim.values() for r in results),
+            lags=[(sent_at - c.due_at).total_seconds() for c in claims
+                  if c.due_at and verdicts[c.id].status == "sent"],
+        )
         return len(claims)
 
     def _rules_say(self, claim: Claim, user, settings, now) -> Verdict | None:
         """Switched off, paused or quiet right now: no send this round."""
         if user is None:
             return Verdict("cancelled", "the account is gone")
+        if user.disabled_at is not None:
+            return Verdict("cancelled", "the account is paused")
         if claim.kind == "test":
             return None
         prefs = settings.get(claim.user_id) or planning.settings_for(claim.user_id)

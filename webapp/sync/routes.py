@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from webapp.events import drafts_synced
 from webapp.extensions import csrf, limiter
 from webapp.sync import bp, drafts, services
 
@@ -60,6 +61,7 @@ def sync():
     except drafts.BatchError as exc:
         return json_error(400, str(exc), max_drafts=drafts.MAX_DRAFTS)
     results = services.apply_batch(current_user, batch)
+    drafts_synced.send(current_user.id, statuses=[r.status for r in results])
     response = jsonify({"results": [result.as_json() for result in results]})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,99 @@
+"""The metrics Tend keeps, on a registry of its own. Labels are routes (their pattern, never
+the path with its ids or tokens), methods, statuses and outcome classes: never a person."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, request
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+LAG_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 900, 3600, 4 * 3600, 24 * 3600)
+
+http_requests = Counter(
+    "tend_http_requests", "HTTP requests answered, by route pattern and status.",
+    ["method", "route", "status"], registry=REGISTRY,
+)
+http_latency = Histogram(
+    "tend_http_request_duration_seconds", "Time to answer a request, by route pattern.",
+    ["method", "route"], buckets=LATENCY_BUCKETS, registry=REGISTRY,
+)
+sync_drafts = Counter(
+    "tend_sync_drafts", "Drafts applied by sync, by result status.", ["status"],
+    registry=REGISTRY,
+)
+reminders_due = Counter(
+    "tend_reminders_due", "Reminders claimed by a dispatcher because they were due.",
+    registry=REGISTRY,
+)
+reminder_outcomes = Counter(
+    "tend_reminder_outcomes", "What became of claimed reminders (sent, pending, failed, "
+    "cancelled).", ["outcome"], registry=REGISTRY,
+)
+dispatch_lag = Histogram(
+    "tend_reminder_dispatch_lag_seconds", "From a reminder's due time to its sending.",
+    buckets=LAG_BUCKETS, registry=REGISTRY,
+)
+push_answers = Counter(
+    "tend_push_answers", "Push services' answers, by class (sent, gone, retry, rate_limited, "
+    "too_large, rejected, ...).", ["answer"], registry=REGISTRY,
+)
+
+_exposition_started = False
+
+
+def route_label() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"
+
+
+def _start_timer() -> None:
+    g._tend_request_started = time.perf_counter()
+
+
+def request_seconds() -> float | None:
+    started = g.get("_tend_request_started")
+    return time.perf_counter() - started if started is not None else None
+
+
+def _observe(response):
+    elapsed = request_seconds()
+    if elapsed is not None:
+        route = route_label()
+        http_requests.labels(request.method, route, str(response.status_code)).inc()
+        http_latency.labels(request.method, route).observe(elapsed)
+    return response
+
+
+def exposition(app: Flask) -> bytes:
+    """The text format; across processes when PROMETHEUS_MULTIPROC_DIR is set."""
+    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def init_metrics(app: Flask) -> None:
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    port = app.config.get("METRICS_PORT")
+    global _exposition_started
+    if port and not app.config.get("TESTING") and not _exposition_started:
+        try:
+            start_http_server(port, addr=app.config["METRICS_ADDRESS"], registry=REGISTRY)
+            _exposition_started = True
+        except OSError as exc:  # another worker of this server holds the port
+            log.warning("metrics port %s not opened here: %s", port, exc.strerror)
