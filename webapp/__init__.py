@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.insights import bp as insights_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
+    from webapp.media import bp as media_bp
     from webapp.practices import bp as practices_bp
     from webapp.push import bp as push_bp
     from webapp.push import init_push
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(media_bp)
     init_push(app)
 
     init_error_pages(app)

@@ -3,6 +3,7 @@
 from webapp.auth.models import User
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Intention, Journey
+from webapp.media.models import Media, MediaChunk
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 from webapp.support.models import SafetyPlan
@@ -20,4 +21,6 @@ __all__ = [
     "Reminder",
     "Delivery",
     "ReminderSettings",
+    "Media",
+    "MediaChunk",
 ]

@@ -10,10 +10,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from tests.media.helpers import photo_bytes
 from webapp.auth.models import DeviceSession, User
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.journeys.models import Intention, Journey
+from webapp.media.library import add_picture
 from webapp.practices.models import ChosenPractice
 from webapp.push.models import PushSubscription
 from webapp.push.planning import plan_test_reminder
@@ -86,6 +88,19 @@ RULES = {
     "pwa.offline": "public",
     "sync.session_info": "person",
     "sync.sync": "person",
+    # Voice memos, photos and drawings. The recorder and drawing pad are shell pages too.
+    "media.record": "public",
+    "media.draw": "public",
+    "media.api_start": "person",
+    "media.api_status": "person",
+    "media.api_piece": "person",
+    "media.api_complete": "person",
+    "media.file": "person",
+    "media.thumbnail": "person",
+    "media.library_page": "person",
+    "media.add_photo": "person",
+    "media.delete": "person",
+    "media.brief": "person",
     # A notification's "Later": authorised by a signed token naming one reminder, not a session.
     "push.snooze": "token",
     "push.later": "token",
@@ -116,7 +131,10 @@ def alices_objects(alice) -> dict[str, str]:
     db.session.add_all([journey, intention, chosen, device])
     db.session.commit()
     reminder = plan_test_reminder(db.session.get(User, alice_id))
+    entry = db.session.scalar(select(Entry).where(Entry.user_id == alice_id))
+    photo = add_picture(db.session.get(User, alice_id), entry, photo_bytes())
     return {
+        "media_id": str(photo.id),
         "device_id": str(device.id),
         "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
@@ -160,7 +178,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
         name: str(uuid.uuid4())
         for name in (
             "entry_id", "session_id", "journey_id", "intention_id", "chosen_id", "device_id",
-            "reminder_id",
+            "reminder_id", "media_id",
         )
     }
     values.update(CATALOGUE_ARGUMENTS)
