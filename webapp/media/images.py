@@ -21,7 +21,7 @@ register_heif_opener()
 LONG_SIDE = 2048
 THUMB_SIDE = 480
 MAX_PIXELS = 80_000_000  # a 50-megapixel camera is fine; a decompression bomb is not
-READABLE = ["JPEG", "PNG", "WEBP", "HEIF", "GIF", "MPO"]
+READABLE = ["JPEG", "PNG", "WEBP", "HEIF", "GIF"]
 _SRGB = ImageCms.createProfile("sRGB")
 
 

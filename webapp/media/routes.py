@@ -276,3 +276,8 @@ def entry_media(entry) -> list[Media]:
     if not current_user.is_authenticated or entry.user_id != current_user.id:
         return []
     return library.media_of_entry(current_user, entry.id)
+
+
+@bp.app_template_global()
+def media_usage() -> library.Usage | None:
+    return library.usage(current_user) if current_user.is_authenticated else None
