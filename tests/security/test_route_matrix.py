@@ -93,6 +93,7 @@ RULES = {
     "media.draw": "public",
     "media.api_start": "person",
     "media.api_status": "person",
+    "media.api_space": "person",
     "media.api_piece": "person",
     "media.api_complete": "person",
     "media.file": "person",

@@ -91,6 +91,16 @@ def api_status(media_id: uuid.UUID):
     return json_answer(uploads.status_of(media))
 
 
+@bp.get("/api/media/space")
+def api_space():
+    """How much room is left, so the recorder can say so before a long memo."""
+    if not current_user.is_authenticated:
+        return json_error(401, "You are signed out. Sign in to see your space.")
+    usage = library.usage(current_user)
+    return json_answer({"used": usage.used, "quota": usage.quota, "available": usage.available,
+                        "nearly_full": usage.nearly_full})
+
+
 @bp.post("/api/media/<uuid:media_id>/content")
 @csrf.exempt
 @limiter.limit(UPLOAD_LIMITS)
