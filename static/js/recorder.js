@@ -23,6 +23,7 @@ const waiting = document.getElementById("memos-waiting");
 const waitingList = document.getElementById("memos-waiting-list");
 const store = self.tendMedia;
 const attachTo = new URL(location.href).searchParams.get("entry");
+const answering = new URL(location.href).searchParams.get("prompt"); // Today's prompt, aloud
 
 let account = null;
 let session = null; // the live recording: recorder, stream, timing, the item's id
@@ -147,6 +148,7 @@ async function start() {
   await store.put({
     id, account, kind: "memo", state: "recording", mime: recorder.mimeType || mime,
     size: 0, pieces: 0, duration_ms: 0, created_at: now, entry_id: attachTo || null,
+    prompt: answering || null,
   });
   session = { id, recorder, stream, seq: 0, before: 0, startedAt: performance.now(),
               writing: Promise.resolve(), context: null };
@@ -230,6 +232,7 @@ async function save(event) {
     title: details.elements.title.value.trim() || null,
     note: details.elements.note.value.trim() || null,
     mood: mood ? Number(mood) : null,
+    prompt: (open.entry && open.entry.prompt) || open.prompt || null,
     client_updated_at: open.created_at,
   };
   await store.update(open.id, (item) => item && { ...item, state: "ready", entry, error: null });

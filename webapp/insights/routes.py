@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from webapp.auth.services import record_event
 from webapp.insights import bp, services
+from webapp.media.export import archive_with_media
 from webapp.types import utcnow
 
 
@@ -27,7 +28,7 @@ def export():
     return render_template("insights/export.html")
 
 
-def _download(body: bytes, mimetype: str, stem: str, suffix: str) -> Response:
+def _download(body, mimetype: str, stem: str, suffix: str) -> Response:
     """An attachment named with today's date, never kept by any cache."""
     response = Response(body, mimetype=mimetype)
     filename = f"{stem}-{utcnow().strftime('%Y-%m-%d')}.{suffix}"
@@ -47,6 +48,5 @@ def export_json():
 @login_required
 def export_markdown():
     record_event(current_user, "export")
-    return _download(
-        services.export_markdown_zip(current_user), "application/zip", "tend-markdown", "zip"
-    )
+    archive = archive_with_media(current_user, services.export_markdown_zip(current_user))
+    return _download(archive, "application/zip", "tend-markdown", "zip")

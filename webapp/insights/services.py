@@ -27,6 +27,7 @@ from webapp.journeys.services import (
     next_journey_after,
     zone_of,
 )
+from webapp.media.library import export_records
 from webapp.practices.models import WEEKDAY_NAMES, ChosenPractice, PracticeLog
 from webapp.practices.services import weekly_counts
 from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
@@ -241,6 +242,7 @@ def export_data(user: User) -> dict:
             }
         )
     plan = db.session.get(SafetyPlan, user.id)
+    media = export_records(user)  # memos, photos, drawings: files in the zip, named here
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -267,7 +269,7 @@ def export_data(user: User) -> dict:
             }
             for j in reversed(journeys)
         ],
-        "entries": [_entry_record(e) for e in entries],
+        "entries": [_entry_record(e) | {"media": media.get(str(e.id), [])} for e in entries],
         "intentions": [
             {
                 "id": str(i.id),
@@ -328,7 +330,9 @@ def export_markdown_zip(user: User) -> bytes:
             "# Your Tend journal\n\n"
             f"Exported {_local(data['exported_at'], user)} ({user.timezone}).\n\n"
             "- `entries/`: one file per entry\n- `journeys/`: one file per journey\n"
-            "- `intentions.md`, `practices.md`, `safety-plan.md`\n",
+            "- `intentions.md`, `practices.md`, `safety-plan.md`\n"
+            "- `media/`: voice memos (AAC audio, `.m4a`), photos and drawings, linked from "
+            "their entries\n- `tend.json`: everything above as data\n",
         )
         for entry in data["entries"]:
             if entry["deleted_at"]:
@@ -344,7 +348,14 @@ def export_markdown_zip(user: User) -> bytes:
             if entry["prompt"]:
                 lines += ["", f"> {entry['prompt']}"]
             lines += ["", entry["body"], ""]
-            archive.writestr(name, "\n".join(lines))
+            for item in entry["media"]:
+                if item["kind"] == "memo":
+                    length = f"{int(item['duration_seconds'] or 0) // 60}:" \
+                             f"{int(item['duration_seconds'] or 0) % 60:02d}"
+                    lines.append(f"[Voice memo ({length})](../{item['file']})")
+                else:
+                    lines.append(f"![{item['kind'].capitalize()}](../{item['file']})")
+            archive.writestr(name, "\n".join(lines) + ("\n" if entry["media"] else ""))
         for journey in data["journeys"]:
             day = _local(journey["started_at"], user, "%Y-%m-%d")
             lines = [f"# Journey of {day}", "", f"*{_local(journey['started_at'], user)}*", ""]
@@ -374,6 +385,7 @@ def export_markdown_zip(user: User) -> bytes:
         for name, (label, _hint) in SAFETY_PLAN_FIELDS.items():
             lines += [f"## {label}", "", plan.get(name) or "", ""]
         archive.writestr("tend/safety-plan.md", "\n".join(lines))
+        archive.writestr("tend/tend.json", json.dumps(data, ensure_ascii=False, indent=2))
     return buffer.getvalue()
 
 

@@ -8,7 +8,7 @@ import io
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import g
 from sqlalchemy import delete, func, select, update
@@ -19,6 +19,7 @@ from webapp.journal.models import Entry
 from webapp.media import images, storage
 from webapp.media.models import Media, MediaChunk
 from webapp.media.uploads import UploadError, quota, store_image, used_bytes
+from webapp.timezones import zone_of
 from webapp.types import utcnow
 
 EXTENSIONS = {"audio/mp4": "m4a", "image/jpeg": "jpg", "image/png": "png"}
@@ -210,3 +211,9 @@ def export_files(user: User):
     for media in db.session.scalars(ready_media(user).order_by(Media.created_at, Media.id)):
         reader = storage.file_reader(media)
         yield export_name(media), (lambda r=reader, m=media: storage.iter_range(r, 0, m.size - 1))
+
+
+def memos_of_today(user: User) -> list[tuple[Media, Entry]]:
+    zone = zone_of(user)
+    midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return memos_between(user, midnight.astimezone(UTC), None)

@@ -291,3 +291,22 @@ def entry_media(entry) -> list[Media]:
 @bp.app_template_global()
 def media_usage() -> library.Usage | None:
     return library.usage(current_user) if current_user.is_authenticated else None
+
+
+@bp.app_template_global()
+def brief_media(brief) -> dict:
+    """The memos of a brief's arc, and the pictures the person chose to show in it."""
+    start = brief.journey.started_at
+    end = brief.until.started_at if brief.until else None
+    return {
+        "memos": library.memos_between(current_user, start, end),
+        "pictures": library.chosen_pictures(current_user, start, end),
+    }
+
+
+@bp.app_template_global()
+def todays_memos() -> list:
+    """Memos recorded today, in the person's own day."""
+    if not current_user.is_authenticated:
+        return []
+    return library.memos_of_today(current_user)
