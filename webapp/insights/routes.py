@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from webapp.auth.services import record_event
 from webapp.insights import bp, services
-from webapp.media.export import archive_with_media
 from webapp.types import utcnow
 
 
@@ -48,5 +47,6 @@ def export_json():
 @login_required
 def export_markdown():
     record_event(current_user, "export")
-    archive = archive_with_media(current_user, services.export_markdown_zip(current_user))
-    return _download(archive, "application/zip", "tend-markdown", "zip")
+    return _download(
+        services.export_archive(current_user), "application/zip", "tend-markdown", "zip"
+    )

@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from webapp.archives import stream_zip
 from webapp.auth.models import User
 from webapp.content import ALL_PROMPTS, PHASES, PRACTICES_BY_ID
+from webapp.events import export_gathering
 from webapp.extensions import db
 from webapp.journal.models import MOODS, Entry
 from webapp.journeys.models import Intention, Journey
@@ -27,7 +29,6 @@ from webapp.journeys.services import (
     next_journey_after,
     zone_of,
 )
-from webapp.media.library import export_records
 from webapp.practices.models import WEEKDAY_NAMES, ChosenPractice, PracticeLog
 from webapp.practices.services import weekly_counts
 from webapp.support.models import SAFETY_PLAN_FIELDS, SafetyPlan
@@ -215,8 +216,9 @@ def _entry_record(entry: Entry) -> dict:
     }
 
 
-def export_data(user: User) -> dict:
-    """Everything Tend holds for this person, as plain JSON-ready data."""
+def export_data(user: User, files: list | None = None) -> dict:
+    """Everything Tend holds for this person, as plain JSON-ready data. Other capabilities
+    add theirs (``export_gathering``): memos and pictures as ``files`` for the zip."""
     settings = get_settings(user)
     entries = db.session.scalars(
         select(Entry).where(Entry.user_id == user.id).order_by(Entry.created_at, Entry.id)
@@ -242,8 +244,7 @@ def export_data(user: User) -> dict:
             }
         )
     plan = db.session.get(SafetyPlan, user.id)
-    media = export_records(user)  # memos, photos, drawings: files in the zip, named here
-    return {
+    data = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": _iso(utcnow()),
@@ -269,7 +270,7 @@ def export_data(user: User) -> dict:
             }
             for j in reversed(journeys)
         ],
-        "entries": [_entry_record(e) | {"media": media.get(str(e.id), [])} for e in entries],
+        "entries": [_entry_record(e) | {"media": []} for e in entries],
         "intentions": [
             {
                 "id": str(i.id),
@@ -303,6 +304,8 @@ def export_data(user: User) -> dict:
             else None
         ),
     }
+    export_gathering.send(user, data=data, files=files if files is not None else [])
+    return data
 
 
 def export_json(user: User) -> bytes:
@@ -320,9 +323,9 @@ def _local(value: str | None, user: User, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return datetime.fromisoformat(value).astimezone(zone_of(user)).strftime(fmt)
 
 
-def export_markdown_zip(user: User) -> bytes:
+def export_markdown_zip(user: User, files: list | None = None) -> bytes:
     """One Markdown file per entry and journey, plus intentions, practices and safety plan."""
-    data = export_data(user)
+    data = export_data(user, files)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -387,6 +390,14 @@ def export_markdown_zip(user: User) -> bytes:
         archive.writestr("tend/safety-plan.md", "\n".join(lines))
         archive.writestr("tend/tend.json", json.dumps(data, ensure_ascii=False, indent=2))
     return buffer.getvalue()
+
+
+def export_archive(user: User):
+    """The Markdown zip with every memo, photo and drawing in it, streamed: media can reach
+    gigabytes, so it is never held in memory."""
+    files: list = []
+    text = export_markdown_zip(user, files)
+    return stream_zip(text, files)
 
 
 # --- Integration brief ------------------------------------------------------------------------

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("media", __name__)
 
-from webapp.media import routes  # noqa: E402,F401
+from webapp.media import reactions, routes  # noqa: E402,F401

@@ -207,10 +207,11 @@ def export_records(user: User) -> dict[str, list[dict]]:
 
 
 def export_files(user: User):
-    """(name in the archive, byte pieces) for every ready item, one chunk at a time."""
+    """(item, pieces) for every ready item; pieces() yields its bytes a chunk at a time, each
+    read on its own connection, so an export can stream after the request's session."""
     for media in db.session.scalars(ready_media(user).order_by(Media.created_at, Media.id)):
-        reader = storage.file_reader(media)
-        yield export_name(media), (lambda r=reader, m=media: storage.iter_range(r, 0, m.size - 1))
+        reader = storage.file_reader(media, engine=db.engine)
+        yield media, (lambda r=reader, size=media.size: storage.iter_range(r, 0, size - 1))
 
 
 def memos_of_today(user: User) -> list[tuple[Media, Entry]]:
