@@ -96,4 +96,7 @@ def load_config(instance_path: Path) -> dict:
         # Voice memos, photos and drawings: what each person may keep, and how long a memo.
         "MEDIA_QUOTA": parse_size(os.environ.get("TEND_MEDIA_QUOTA") or "2GB"),
         "MEMO_MAX_MINUTES": int(os.environ.get("TEND_MEMO_MAX_MINUTES") or 30),
+        # Longer recordings than this are transcoded after answering, not while the device
+        # waits (a 30-minute memo takes half a minute or more).
+        "MEDIA_INLINE_BYTES": parse_size(os.environ.get("TEND_MEDIA_INLINE_BYTES") or "4MB"),
     }

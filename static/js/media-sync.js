@@ -63,12 +63,28 @@
       const attach = item.entry_id ? { entry_id: item.entry_id } : { entry: item.entry || {} };
       response = await postJson(`/api/media/${item.id}/complete`, session, { sha256: digest, ...attach });
       answer = await answerOf(response);
+      if (response.ok && answer.status === "processing") return waitForProcessing(item.id);
       if (response.ok) return { outcome: "done", answer };
       const again = (response.status === 409 || response.status === 422)
         && Number.isInteger(answer.offset) && answer.offset < blob.size;
       if (!again) return failure(response, answer);
     }
     return { outcome: "error", error: "The upload could not be completed." };
+  }
+
+  /** A long memo is transcoded after Tend answered: ask until it is ready, for a while. */
+  async function waitForProcessing(id) {
+    for (let tries = 0; tries < 90; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const response = await fetch(`/api/media/${id}`, { credentials: "same-origin", cache: "no-store" });
+      const answer = await answerOf(response);
+      if (!response.ok) return failure(response, answer);
+      if (answer.status === "ready") return { outcome: "done", answer };
+      if (answer.status !== "processing") {
+        return { outcome: "rejected", error: answer.problem || "Tend could not take this recording." };
+      }
+    }
+    return { outcome: "waiting", error: "Tend is still preparing this recording." };
   }
 
   function failure(response, answer) {

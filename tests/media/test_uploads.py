@@ -165,3 +165,54 @@ def test_a_memo_for_an_entry_not_yet_synced_waits(device):
 def test_a_signed_out_device_gets_401_and_keeps_its_recording(client):
     answer = client.post("/api/media", json={"id": str(uuid.uuid4()), "kind": "memo", "size": 5})
     assert answer.status_code == 401 and "Sign in" in answer.get_json()["error"]
+
+
+def wait_until_processed(client, media_id: str, seconds: float = 30) -> dict:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/media/{media_id}").get_json()
+        if status["status"] != "processing":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("still processing")
+
+
+def test_a_long_memo_is_transcoded_after_answering_and_completing_again_waits(app, device):
+    app.config["MEDIA_INLINE_BYTES"] = 1000
+    recording = tone_encoded(20)
+    media_id = device.start(recording).get_json()["id"]
+    device.send_all(media_id, recording)
+    first = device.complete(media_id, {"sha256": sha(recording), "entry": {"title": "Long"}})
+    assert first.status_code == 202 and first.get_json()["status"] == "processing"
+    again = device.complete(media_id, {"sha256": sha(recording), "entry": {"title": "Long"}})
+    assert again.status_code in (200, 202)
+    status = wait_until_processed(device.client, media_id)
+    assert status["status"] == "ready" and abs(status["duration_ms"] - 20_000) < 100
+    assert counts() == (1, 1)
+    assert device.client.get(status["url"]).data[4:8] == b"ftyp"
+
+
+def test_a_long_upload_that_is_not_audio_is_refused_before_answering(app, device):
+    app.config["MEDIA_INLINE_BYTES"] = 1000
+    noise = bytes(range(256)) * 800
+    media_id = device.start(noise).get_json()["id"]
+    device.send_all(media_id, noise)
+    refused = device.complete(media_id, {"sha256": sha(noise)})
+    assert refused.status_code == 415
+    assert device.client.get(f"/api/media/{media_id}").get_json()["status"] == "uploading"
+
+
+def test_processing_that_fails_later_says_why(app, device, monkeypatch):
+    from webapp.media import audio
+
+    app.config["MEDIA_INLINE_BYTES"] = 1000
+    monkeypatch.setattr(audio, "transcode", lambda *a, **k: (_ for _ in ()).throw(audio.TooLong()))
+    recording = tone_encoded(20)
+    media_id = device.start(recording).get_json()["id"]
+    device.send_all(media_id, recording)
+    assert device.complete(media_id, {"sha256": sha(recording)}).status_code == 202
+    status = wait_until_processed(device.client, media_id)
+    assert status["status"] == "uploading" and "30 minutes" in status["problem"]
+    assert counts() == (1, 0)

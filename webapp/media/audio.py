@@ -17,6 +17,7 @@ import av
 SAMPLE_RATE = 48_000
 BIT_RATE = 64_000  # plenty for a voice, mono: about 29 MB for 60 minutes
 STORED_TYPE = "audio/mp4"
+FORMATS = {"webm": "matroska", "mp4": "mov"}  # FFmpeg's names for what sniff() finds
 
 
 class NotAudio(ValueError):
@@ -41,6 +42,24 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def probe(source: BinaryIO) -> None:
+    """Raise NotAudio unless ``source`` is a container with a sound stream FFmpeg decodes."""
+    container = sniff(source.read(16))
+    source.seek(0)
+    if container is None:
+        raise NotAudio("not a recording")
+    try:
+        with av.open(source, mode="r", format=FORMATS.get(container, container)) as inp:
+            stream = next((s for s in inp.streams if s.type == "audio"), None)
+            if stream is None:
+                raise NotAudio("no sound in it")
+            for _frame in inp.decode(stream):
+                return
+    except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
+        raise NotAudio(str(exc)) from exc
+    raise NotAudio("the recording holds no sound")
+
+
 def transcode(source: BinaryIO, sink: BinaryIO, *, max_seconds: int) -> int:
     """Decode the audio in ``source`` and write it as AAC in MP4 to ``sink``, a piece at a
     time; returns the duration in milliseconds. Raises NotAudio or TooLong."""
@@ -50,8 +69,7 @@ def transcode(source: BinaryIO, sink: BinaryIO, *, max_seconds: int) -> int:
     if container is None:
         raise NotAudio("not a recording")
     try:
-        inp = av.open(source, mode="r", format={"webm": "matroska", "mp4": "mov"}.get(container,
-                                                                                     container))
+        inp = av.open(source, mode="r", format=FORMATS.get(container, container))
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise NotAudio(str(exc)) from exc
     samples = 0

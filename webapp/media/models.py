@@ -37,8 +37,12 @@ class Media(db.Model):
         ForeignKey("entries.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
-    # "uploading" until every byte arrived and was checked and processed, then "ready".
+    # "uploading" until every byte arrived, "processing" while a long memo is transcoded
+    # (until ``processing_until``: after that, completing again starts over), then "ready".
     status: Mapped[str] = mapped_column(String(16), default="uploading")
+    processing_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why processing failed (a sentence for a person), when it failed after answering.
+    problem: Mapped[str | None] = mapped_column(String(300))
     # Set when the memo is an entry of its own: the entry is created once the upload is
     # complete, with this id, so a replay never makes a second one.
     new_entry: Mapped[bool] = mapped_column(default=False)

@@ -9,6 +9,7 @@ import uuid
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -126,10 +127,13 @@ def api_complete(media_id: uuid.UUID):
         return refused
     request.max_content_length = 256 * 1024
     try:
-        media = uploads.complete_upload(current_user, media_id, _read_json())
+        media = uploads.complete_upload(
+            current_user, media_id, _read_json(), app=current_app._get_current_object()
+        )
     except uploads.UploadError as exc:
         return _upload_error(exc)
-    return json_answer(uploads.status_of(media))
+    # A long memo is transcoded after this answer: the device asks again in a moment.
+    return json_answer(uploads.status_of(media), 202 if media.status == "processing" else 200)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -12,9 +12,11 @@ status and a sentence for a person; nothing half-stored ever looks complete.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
@@ -36,6 +38,12 @@ IMAGE_MAX_BYTES = 40 * 1024 * 1024
 DRAWING_MAX_BYTES = 10 * 1024 * 1024
 # A generous ceiling for what a browser records per second (Opus or AAC, up to 320 kbit/s).
 AUDIO_BYTES_PER_SECOND = 40_000
+
+
+NOT_AUDIO = ("This does not sound like a recording Tend can play (it was checked by its "
+             "content). Nothing was stored.")
+PROCESSING_LEASE = timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 
 class UploadError(Exception):
@@ -95,6 +103,8 @@ def status_of(media: Media) -> dict:
         "size": media.declared_size,
         "offset": media.declared_size if media.is_ready else media.received,
     }
+    if media.problem and not media.is_ready:
+        answer["problem"] = media.problem
     if media.is_ready:
         answer.update(
             entry_id=str(media.entry_id) if media.entry_id else None,
@@ -224,12 +234,13 @@ def receive_piece(user: User, media_id: uuid.UUID, offset: object, data: bytes) 
 # --- 3. Complete ---------------------------------------------------------------------------
 
 
-def complete_upload(user: User, media_id: uuid.UUID, raw: object) -> Media:
+def complete_upload(user: User, media_id: uuid.UUID, raw: object, app=None) -> Media:
     """Check, process and attach a fully received upload; completing again changes nothing.
 
     ``raw`` may give ``sha256`` (of the bytes sent), and either ``entry_id`` (attach to that
     entry) or ``entry`` (``title``, ``note``, ``mood``, ``prompt``, ``journey_id``,
-    ``entry_id``, ``client_updated_at``): the item becomes an entry of its own.
+    ``entry_id``, ``client_updated_at``): the item becomes an entry of its own. Given the
+    ``app``, a large upload is processed in the background: it answers "processing".
     """
     if raw is None:
         raw = {}
@@ -238,7 +249,7 @@ def complete_upload(user: User, media_id: uuid.UUID, raw: object) -> Media:
     media = own_media(user, media_id, lock=True)
     if media is None:
         raise UploadError(404, "No upload of yours has this id.")
-    if media.is_ready:
+    if media.is_ready or (media.status == "processing" and media.processing_until > utcnow()):
         db.session.rollback()
         return media
     if media.received != media.declared_size:
@@ -255,22 +266,39 @@ def complete_upload(user: User, media_id: uuid.UUID, raw: object) -> Media:
     digest = _digest(media)
     if expected is not None and expected.lower() != digest:
         storage.drop_chunks(media, UPLOAD)
-        media.received, media.pieces = 0, 0
+        media.received, media.pieces, media.status = 0, 0, "uploading"
         db.session.commit()
         raise UploadError(
             422, "The bytes that arrived differ from the ones on the device. Please send them "
             "again from the start.", offset=0,
         )
+    media.original_sha256 = digest
+    if app is None or media.declared_size <= current_app.config["MEDIA_INLINE_BYTES"]:
+        _finish(user, media, target)
+        return media
+    if media.kind == "memo":
+        _check_audio(media)  # a quick look now, so most refusals come with this answer
+    media.status, media.problem = "processing", None
+    media.processing_until = utcnow() + PROCESSING_LEASE
+    db.session.commit()
+    threading.Thread(
+        target=_finish_later, args=(app, user.id, media.id, dict(raw)), daemon=True,
+        name=f"tend-media-{media.id}",
+    ).start()
+    return media
+
+
+def _finish(user: User, media: Media, target) -> None:
+    """Process, attach and mark ready, in one transaction (nothing of it on failure)."""
     try:
         _process(media)
     except UploadError:
         db.session.rollback()
         raise
-    media.original_sha256 = digest
     entry = target(media)
     media.entry_id = entry.id
     storage.drop_chunks(media, UPLOAD)
-    media.status = "ready"
+    media.status, media.processing_until, media.problem = "ready", None, None
     media.updated_at = utcnow()
     # The journal's rendered pages show attachments: let them be drawn again.
     db.session.execute(
@@ -279,7 +307,38 @@ def complete_upload(user: User, media_id: uuid.UUID, raw: object) -> Media:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return media
+
+
+def _finish_later(app, user_id: uuid.UUID, media_id: uuid.UUID, raw: dict) -> None:
+    """Transcode a long memo after answering. If this process dies, the lease runs out and
+    the device's next ``complete`` starts again; if it fails, the device learns why."""
+    with app.app_context():
+        try:
+            user = db.session.get(User, user_id)
+            media = db.session.get(Media, media_id)
+            if user is None or media is None or media.status != "processing":
+                return
+            _finish(user, media, _attachment(user, raw))
+        except UploadError as exc:
+            db.session.rollback()
+            media = db.session.get(Media, media_id)
+            if media is not None and media.status == "processing":
+                media.status, media.processing_until = "uploading", None
+                media.problem = exc.message[:300]
+                db.session.commit()
+        except Exception:  # logged; the lease runs out and completing again retries
+            db.session.rollback()
+            logger.exception("processing media %s failed", media_id)
+        finally:
+            db.session.remove()
+
+
+def _check_audio(media: Media) -> None:
+    try:
+        audio.probe(storage.upload_reader(media))
+    except audio.NotAudio:
+        db.session.rollback()
+        raise UploadError(415, NOT_AUDIO) from None
 
 
 def _digest(media: Media) -> str:
@@ -301,10 +360,7 @@ def _process(media: Media) -> None:
                 source, sink, max_seconds=current_app.config["MEMO_MAX_MINUTES"] * 60 + 5
             )
         except audio.NotAudio:
-            raise UploadError(
-                415, "This does not sound like a recording Tend can play (it was checked by "
-                "its content). Nothing was stored.",
-            ) from None
+            raise UploadError(415, NOT_AUDIO) from None
         except audio.TooLong:
             minutes = current_app.config["MEMO_MAX_MINUTES"]
             raise UploadError(
