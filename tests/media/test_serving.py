@@ -114,3 +114,21 @@ def test_chunks_moved_to_another_persons_media_do_not_decrypt(alice, bob, memo):
     db.session.commit()
     with pytest.raises(DecryptionError):
         storage.file_reader(db.session.get(Media, uuid.UUID(bobs["id"]))).read(10)
+
+
+def test_a_writer_patches_what_it_keeps_and_refuses_to_rewrite_what_it_stored(alice, memo):
+    media = db.session.scalar(select(Media))
+    writer = storage.ChunkWriter(media, "thumb", storage.data_key(media), chunk_size=4, keep=1)
+    writer.write(b"aaaabbbbccccdddd")  # chunks: first (kept), 1 stored, 2 and 3 in the buffer
+    writer.seek(9)
+    writer.write(b"X")  # inside the kept window: fine
+    writer.seek(1)
+    writer.write(b"Y")  # the first chunk: fine
+    writer.seek(5)
+    with pytest.raises(OSError):
+        writer.write(b"Z")  # already sealed and stored
+    writer.seek(16)
+    writer.write(b"ee")
+    writer.close()
+    media.thumb_size, media.thumb_chunk_count = writer.size, writer.count
+    assert storage.file_reader(media, thumb=True).read() == b"aYaabbbbcXccddddee"

@@ -17,6 +17,9 @@ import av
 SAMPLE_RATE = 48_000
 BIT_RATE = 64_000  # plenty for a voice, mono: about 29 MB for 60 minutes
 STORED_TYPE = "audio/mp4"
+# Chunks of 256 KiB the MP4 muxer may go back into while writing its index at the end:
+# the index grows with the length (about 0.8 MB for 30 minutes); this covers hours.
+INDEX_CHUNKS = 16
 FORMATS = {"webm": "matroska", "mp4": "mov"}  # FFmpeg's names for what sniff() finds
 
 

@@ -97,14 +97,20 @@ def chunk_count(media_id: uuid.UUID, variant: str) -> int:
 class ChunkWriter(io.RawIOBase):
     """A write-only file that seals what is written into chunks as they fill.
 
-    The first chunk stays in memory until ``close()``, so a writer that goes back to patch
-    its header (the MP4 muxer fixes the size of its media box at the end) can. Any other
-    backwards seek is refused.
+    The first chunk stays in memory until ``close()``, and the last ``keep`` chunks until
+    more follow, so a writer that goes back to patch what it wrote (the MP4 muxer fixes the
+    size of its media box at the start, and of the boxes in its index at the end) can. Any
+    other backwards seek is refused.
     """
 
-    def __init__(self, media: Media, variant: str, key: bytes, chunk_size: int = CHUNK_SIZE):
+    def __init__(self, media: Media, variant: str, key: bytes, chunk_size: int = CHUNK_SIZE,
+                 commit_every: int = 0, keep: int = 0):
         super().__init__()
+        self.keep = keep
         self.media, self.variant, self.key, self.chunk_size = media, variant, key, chunk_size
+        # Commit every so many chunks: a long memo then never holds the database's write
+        # lock for long (SQLite readers wait for it). The caller keeps the item unready.
+        self.commit_every = commit_every
         self.first = bytearray()
         self.buffer = bytearray()  # the chunk being filled (after the first)
         self.flushed = 0  # plaintext bytes already sealed and stored (after the first chunk)
@@ -148,8 +154,8 @@ class ChunkWriter(io.RawIOBase):
             if len(self.buffer) < relative:
                 self.buffer.extend(bytes(relative - len(self.buffer)))
             self.buffer[relative : relative + len(data)] = data
-            # Seal every full chunk but the newest, which may turn out to be the last.
-            while len(self.buffer) > self.chunk_size:
+            # Seal every full chunk but the newest few: the last one is sealed as the last.
+            while len(self.buffer) > self.chunk_size * (1 + self.keep):
                 self._store(bytes(self.buffer[: self.chunk_size]), final=False)
                 del self.buffer[: self.chunk_size]
         self.position = end
@@ -161,6 +167,8 @@ class ChunkWriter(io.RawIOBase):
         store_chunk(self.media, self.key, self.variant, self.stored,
                     self.chunk_size + self.flushed, data, final)
         self.flushed += len(data)
+        if self.commit_every and self.stored % self.commit_every == 0:
+            db.session.commit()
 
     def close(self) -> None:
         if self.closed:
@@ -190,8 +198,9 @@ class ChunkReader(io.RawIOBase):
     """
 
     def __init__(self, media: Media, variant: str, total: int, count: int, *,
-                 final_at: int | None = None, engine=None):
+                 final_at: int | None = None, engine=None, chunk_size: int = 0):
         super().__init__()
+        self.chunk_size = chunk_size  # when every chunk but the last has this size
         self.owner_id, self.media_id = media.user_id, media.id
         self.variant, self.total, self.count = variant, total, count
         self.key = data_key(media)
@@ -221,21 +230,9 @@ class ChunkReader(io.RawIOBase):
         cached = self.cached
         if cached and cached[0] <= offset < cached[0] + len(cached[2]):
             return cached[0], cached[2]
-        query = (
-            select(MediaChunk.position, MediaChunk.offset, MediaChunk.length, MediaChunk.data)
-            .where(
-                MediaChunk.media_id == self.media_id,
-                MediaChunk.variant == self.variant,
-                MediaChunk.offset <= offset,
-            )
-            .order_by(MediaChunk.offset.desc())
-            .limit(1)
-        )
-        if self.engine is None:
-            row = db.session.execute(query).one_or_none()
-        else:
-            with self.engine.connect() as connection:
-                row = connection.execute(query).one_or_none()
+        row = self._fetch(self._where(offset))
+        if (row is None or not row.offset <= offset < row.offset + row.length) and self.chunk_size:
+            row = self._fetch(self._where(offset, guess=False))
         if row is None or not row.offset <= offset < row.offset + row.length:
             raise DecryptionError(f"media {self.media_id}: no chunk holds byte {offset}")
         if self.final_at is not None:
@@ -250,6 +247,32 @@ class ChunkReader(io.RawIOBase):
         self.cached = (row.offset, row.position, plain)
         return row.offset, plain
 
+    def _where(self, offset: int, guess: bool = True):
+        """Which chunk holds ``offset``: by position where chunks have one size (stored
+        files), else the last one starting at or before it (found on the primary key's
+        index, without reading any chunk's bytes)."""
+        if guess and self.chunk_size:
+            return MediaChunk.position == offset // self.chunk_size
+        locate = (
+            select(MediaChunk.position)
+            .where(MediaChunk.media_id == self.media_id, MediaChunk.variant == self.variant,
+                   MediaChunk.offset <= offset)
+            .order_by(MediaChunk.position.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return MediaChunk.position == locate
+
+    def _fetch(self, condition):
+        query = select(
+            MediaChunk.position, MediaChunk.offset, MediaChunk.length, MediaChunk.data
+        ).where(MediaChunk.media_id == self.media_id, MediaChunk.variant == self.variant,
+                condition)
+        if self.engine is None:
+            return db.session.execute(query).one_or_none()
+        with self.engine.connect() as connection:
+            return connection.execute(query).one_or_none()
+
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
@@ -259,12 +282,14 @@ class ChunkReader(io.RawIOBase):
         if size is None or size < 0:
             size = self.total - self.position
         size = min(size, self.total - self.position)
-        if size <= 0:
-            return b""
-        start, plain = self._chunk_at(self.position)
-        piece = plain[self.position - start : self.position - start + size]
-        self.position += len(piece)
-        return piece
+        pieces = []
+        while size > 0:  # whole reads, across chunks: parsers expect what they ask for
+            start, plain = self._chunk_at(self.position)
+            piece = plain[self.position - start : self.position - start + size]
+            self.position += len(piece)
+            size -= len(piece)
+            pieces.append(piece)
+        return b"".join(pieces)
 
     def readall(self) -> bytes:
         return self.read(-1)
@@ -285,8 +310,9 @@ def iter_range(reader: ChunkReader, start: int, end: int) -> Iterator[bytes]:
 def file_reader(media: Media, thumb: bool = False, engine=None) -> ChunkReader:
     if thumb:
         return ChunkReader(media, "thumb", media.thumb_size, media.thumb_chunk_count,
-                           engine=engine)
-    return ChunkReader(media, "file", media.size, media.chunk_count, engine=engine)
+                           engine=engine, chunk_size=CHUNK_SIZE)
+    return ChunkReader(media, "file", media.size, media.chunk_count, engine=engine,
+                       chunk_size=CHUNK_SIZE)
 
 
 def upload_reader(media: Media) -> ChunkReader:

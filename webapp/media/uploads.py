@@ -288,12 +288,17 @@ def complete_upload(user: User, media_id: uuid.UUID, raw: object, app=None) -> M
     return media
 
 
-def _finish(user: User, media: Media, target) -> None:
-    """Process, attach and mark ready, in one transaction (nothing of it on failure)."""
+def _finish(user: User, media: Media, target, background: bool = False) -> None:
+    """Process, attach and mark ready. Inline, in one transaction; in the background the
+    stored file is committed as it grows, and stays unready (and is dropped on failure)."""
     try:
-        _process(media)
+        _process(media, background)
     except UploadError:
         db.session.rollback()
+        if background:
+            storage.drop_chunks(media, FILE)
+            storage.drop_chunks(media, THUMB)
+            db.session.commit()
         raise
     entry = target(media)
     media.entry_id = entry.id
@@ -318,7 +323,10 @@ def _finish_later(app, user_id: uuid.UUID, media_id: uuid.UUID, raw: dict) -> No
             media = db.session.get(Media, media_id)
             if user is None or media is None or media.status != "processing":
                 return
-            _finish(user, media, _attachment(user, raw))
+            # What an earlier attempt (a server that stopped mid-way) may have left.
+            storage.drop_chunks(media, FILE)
+            storage.drop_chunks(media, THUMB)
+            _finish(user, media, _attachment(user, raw), background=True)
         except UploadError as exc:
             db.session.rollback()
             media = db.session.get(Media, media_id)
@@ -349,12 +357,14 @@ def _digest(media: Media) -> str:
     return digest.hexdigest()
 
 
-def _process(media: Media) -> None:
+def _process(media: Media, background: bool = False) -> None:
     """Turn the uploaded bytes into the stored file (and thumbnail); UploadError if unfit."""
     key = storage.data_key(media)
     source = storage.upload_reader(media)
     if media.kind == "memo":
-        sink = storage.ChunkWriter(media, FILE, key)
+        # The MP4 index, written last, is patched in place: about 0.5 MB per 30 minutes.
+        sink = storage.ChunkWriter(media, FILE, key, commit_every=1 if background else 0,
+                                   keep=audio.INDEX_CHUNKS)
         try:
             media.duration_ms = audio.transcode(
                 source, sink, max_seconds=current_app.config["MEMO_MAX_MINUTES"] * 60 + 5
