@@ -14,6 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.accessibility import accessibility_problems
 from tests.browser.test_offline_in_chromium import PHONE, Problems, sign_up, wait_until_controlled
 from tests.conftest import CHROMIUM_ARGS
 from webapp.extensions import db
@@ -106,6 +107,7 @@ def test_a_voice_memo_recorded_in_the_page_plays_from_the_journal(phone_with_mic
     page.get_by_label("Title").fill("After, lying down")
     page.get_by_label("A note").fill("It was like a warm tide.")
     page.screenshot(path=str(tmp_path / "memo-recorded.png"), full_page=True)
+    assert accessibility_problems(page) == []
     page.get_by_role("button", name="Save memo").click()
     expect(page.locator("#record-status")).to_contain_text("Synced", timeout=30_000)
     [memo] = stored_media()
@@ -121,6 +123,11 @@ def test_a_voice_memo_recorded_in_the_page_plays_from_the_journal(phone_with_mic
     assert 2.5 <= played["duration"] <= 4.5
     expect(page.locator(".memo-duration").first).to_have_text(memo.duration_label)
     page.screenshot(path=str(tmp_path / "memo-in-journal.png"), full_page=True)
+    assert accessibility_problems(page) == []
+    page.goto(f"/entries/{entry.id}")
+    assert accessibility_problems(page) == []
+    page.goto("/media")
+    assert accessibility_problems(page) == []
     # Searching by its title finds it, player and all.
     page.goto("/journal?q=lying+down")
     expect(page.locator(f'audio[src="/media/{memo.id}"]')).to_have_count(1)
@@ -158,6 +165,7 @@ def test_a_memo_recorded_offline_waits_plays_from_the_device_and_syncs_once(
     )
     assert ready["ready"] >= 1 and ready["played"] > 0
     page.screenshot(path=str(tmp_path / "memo-waiting-offline.png"), full_page=True)
+    assert accessibility_problems(page) == []
 
     context.set_offline(False)
     expect(page.locator("#record-status")).to_contain_text("Synced", timeout=30_000)
@@ -182,6 +190,10 @@ def test_the_microphone_refused_says_so_kindly(browser, live_server):
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_role("alert")).to_contain_text("may not use the microphone")
     assert page.evaluate("async () => (await self.tendMedia.all()).length") == 0
+    assert accessibility_problems(page) == []
+    # (The checker does look: an input without a label is found at once.)
+    page.evaluate("() => document.querySelector('main').append(document.createElement('input'))")
+    assert [p["id"] for p in accessibility_problems(page)] == ["label"]
     context.close()
 
 
@@ -207,6 +219,7 @@ def test_a_drawing_drawn_with_a_pointer_reaches_the_journal(browser, live_server
     page.get_by_role("button", name="Undo").click()  # the second line goes again
     page.get_by_label("Title").fill("The shape of it")
     page.screenshot(path=str(tmp_path / "drawing.png"), full_page=True)
+    assert accessibility_problems(page) == []
     page.get_by_role("button", name="Save drawing").click()
     expect(page.locator("#drawing-status")).to_contain_text("Synced", timeout=30_000)
     [drawing] = stored_media()
