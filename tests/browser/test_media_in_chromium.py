@@ -236,3 +236,34 @@ def test_a_drawing_drawn_with_a_pointer_reaches_the_journal(browser, live_server
     expect(image).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth > 0", image.element_handle())
     context.close()
+
+
+def test_a_photo_chosen_as_the_connection_drops_is_added_when_it_returns(
+    browser, live_server, tmp_path
+):
+    from tests.media.helpers import photo_bytes
+    from tests.media.test_pictures import camera_exif
+
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    page = Problems().watch(context.new_page())
+    sign_up(page, "lens@example.org")
+    page.get_by_label("What is here for you today?").fill("The light on the water.")
+    page.get_by_role("button", name="Save entry").click()
+    page.locator("li.entry").first.wait_for()
+    [entry] = db.session.scalars(select(Entry)).all()
+    page.goto(f"/entries/{entry.id}")
+    photo = tmp_path / "IMG_0042.JPG"
+    photo.write_bytes(photo_bytes((1600, 1200), exif=camera_exif(orientation=6)))
+    page.get_by_label("Add a photo").set_input_files(str(photo))
+    context.set_offline(True)
+    page.get_by_role("button", name="Add photo").click()
+    expect(page.get_by_text("kept on this device")).to_be_visible()
+    assert stored_media() == []
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("img", name="A photo from this entry")).to_be_visible(timeout=30_000)
+    [stored] = stored_media()
+    assert (stored.kind, stored.entry_id, stored.width, stored.height) == ("photo", entry.id, 1200, 1600)
+    assert b"Phone 15" not in storage.file_reader(stored).read()
+    assert accessibility_problems(page) == []
+    context.close()

@@ -291,6 +291,9 @@ def complete_upload(user: User, media_id: uuid.UUID, raw: object, app=None) -> M
 def _finish(user: User, media: Media, target, background: bool = False) -> None:
     """Process, attach and mark ready. Inline, in one transaction; in the background the
     stored file is committed as it grows, and stays unready (and is dropped on failure)."""
+    # What an earlier attempt (a server that stopped mid-way) may have left.
+    storage.drop_chunks(media, FILE)
+    storage.drop_chunks(media, THUMB)
     try:
         _process(media, background)
     except UploadError:
@@ -323,9 +326,6 @@ def _finish_later(app, user_id: uuid.UUID, media_id: uuid.UUID, raw: dict) -> No
             media = db.session.get(Media, media_id)
             if user is None or media is None or media.status != "processing":
                 return
-            # What an earlier attempt (a server that stopped mid-way) may have left.
-            storage.drop_chunks(media, FILE)
-            storage.drop_chunks(media, THUMB)
             _finish(user, media, _attachment(user, raw), background=True)
         except UploadError as exc:
             db.session.rollback()
