@@ -201,19 +201,20 @@ def thumbnail(media_id: uuid.UUID):
 # --- Pages ----------------------------------------------------------------------------------
 
 
-def _shell_page(template: str):
+def _shell_page(template: str, *, microphone: bool = False):
     """Pages the service worker keeps: they hold no account and no journal content."""
     response = make_response(render_template(template, shell_page=True))
     response.headers["Cache-Control"] = "no-store"
-    # The recorder asks for the microphone, on this origin only; every other page may not.
-    response.headers["Permissions-Policy"] = RECORDER_PERMISSIONS_POLICY
+    if microphone:
+        # The recorder asks for the microphone, on this origin only; no other page may.
+        response.headers["Permissions-Policy"] = RECORDER_PERMISSIONS_POLICY
     return response
 
 
 @bp.get("/record")
 def record():
     """The recorder: works offline, keeps the recording on the device while it records."""
-    return _shell_page("media/record.html")
+    return _shell_page("media/record.html", microphone=True)
 
 
 @bp.get("/draw")
