@@ -216,3 +216,22 @@ def test_processing_that_fails_later_says_why(app, device, monkeypatch):
     status = wait_until_processed(device.client, media_id)
     assert status["status"] == "uploading" and "30 minutes" in status["problem"]
     assert counts() == (1, 0)
+
+
+def test_uploads_no_device_continued_for_a_month_are_let_go(app, device):
+    from datetime import timedelta
+
+    from webapp.events import daily_upkeep
+    from webapp.types import utcnow
+
+    recording = tone_wav(3)
+    stale_id = device.start(recording).get_json()["id"]
+    device.piece(stale_id, 0, recording[:PIECE])
+    done = device.upload(tone_wav(2), body={"entry": {}})
+    daily_upkeep.send(app, now=utcnow() + timedelta(days=29))
+    assert counts()[0] == 2  # not yet a month
+    daily_upkeep.send(app, now=utcnow() + timedelta(days=31))
+    db.session.expire_all()
+    assert {str(m.id) for m in db.session.scalars(select(Media))} == {done["id"]}
+    assert db.session.scalar(select(func.count()).select_from(MediaChunk).where(
+        MediaChunk.media_id == uuid.UUID(stale_id))) == 0

@@ -147,6 +147,18 @@ def library(user: User) -> list[tuple[Media, Entry | None]]:
     return [(media, entry) for media, entry in rows]
 
 
+def forget_uploads_idle_since(moment: datetime) -> int:
+    """Delete unfinished uploads untouched since ``moment`` (any person's); how many."""
+    stale = list(db.session.scalars(
+        select(Media.id).where(Media.status != "ready", Media.updated_at < moment)
+    ))
+    if stale:
+        db.session.execute(delete(MediaChunk).where(MediaChunk.media_id.in_(stale)))
+        db.session.execute(delete(Media).where(Media.id.in_(stale)))
+        db.session.commit()
+    return len(stale)
+
+
 def abandoned_uploads(user: User) -> list[Media]:
     return list(db.session.scalars(
         select(Media).where(Media.user_id == user.id, Media.status != "ready")

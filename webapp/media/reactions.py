@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from webapp.archives import ArchiveFile
-from webapp.events import export_gathering
+from webapp.events import daily_upkeep, export_gathering
 from webapp.media import library
+
+ABANDONED_AFTER = timedelta(days=30)
 
 
 @export_gathering.connect
@@ -20,3 +24,9 @@ def add_media_to_export(user, *, data: dict, files: list) -> None:
             date_time=media.created_at.timetuple()[:6],
             pieces=pieces,
         ))
+
+
+@daily_upkeep.connect
+def forget_abandoned_uploads(sender, *, now, **_) -> None:
+    """Uploads no device has continued for a month are let go, and their space returned."""
+    library.forget_uploads_idle_since(now - ABANDONED_AFTER)
