@@ -281,7 +281,9 @@ class DevicesOffline(RuleBasedStateMachine):
         done = [(device, item) for device in self.devices for item in device.sent_media]
         if not done:
             return
-        device, item = data.draw(st.sampled_from(done))
+        self.replay(*data.draw(st.sampled_from(done)))
+
+    def replay(self, device: Device, item: MediaDraft) -> None:
         before = self.server_media()
         uploader = Uploader(device.client)
         assert uploader.start(item.data, item.kind, item.id).get_json()["status"] == "ready"
@@ -297,6 +299,8 @@ class DevicesOffline(RuleBasedStateMachine):
         for item in list(device.media.values()):
             started = uploader.start(item.data, item.kind, item.id)
             assert started.status_code in (200, 201), started.get_json()
+            # Done before, but its answer was lost: the whole upload again, as a replay.
+            EXERCISED["replays"] += started.get_json()["status"] == "ready"
             uploader.send_all(item.id, item.data, start=started.get_json()["offset"])
             done = uploader.complete(item.id, {
                 "sha256": sha(item.data),
@@ -343,6 +347,9 @@ class DevicesOffline(RuleBasedStateMachine):
                     self.upload_everything(device)
             assert all(not d.drafts and not d.media for d in self.devices)
             assert self.media_done == set(self.media_made)
+            for device in self.devices:  # and every finished upload, once more from the start
+                for item in device.sent_media:
+                    self.replay(device, item)
             self.every_memo_and_photo_is_stored_once_and_whole()
             on_server = {e.body for e in self.server().values()}
             lost = (self.must_survive - self.replaced) - on_server
