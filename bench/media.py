@@ -74,6 +74,17 @@ def make_memo(path: Path, seconds: int) -> None:
             out.mux(packet)
 
 
+def drop_everything(database_url: str) -> None:
+    """Leave the scratch database empty: its rows carry data keys of this run's master key."""
+    from sqlalchemy import MetaData, create_engine
+
+    engine = create_engine(database_url)
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
+
+
 def fresh_schema(database_url: str) -> None:
     from sqlalchemy import MetaData, create_engine
 
@@ -226,6 +237,7 @@ def run(label: str, database_url: str, memo: bytes, warm_up: bytes) -> dict:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
+        drop_everything(database_url)
     return {
         "label": label, "memo_mb": len(memo) / 1e6, "stored_mb": size / 1e6,
         "sending": sending, "processing": processing, "idle": idle, "peak": peak,
