@@ -86,16 +86,10 @@ def drop_everything(database_url: str) -> None:
 
 
 def fresh_schema(database_url: str) -> None:
-    from sqlalchemy import MetaData, create_engine
-
     from webapp import create_app
     from webapp.extensions import db
 
-    engine = create_engine(database_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    engine.dispose()
+    drop_everything(database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
     with app.app_context():
         db.create_all()
