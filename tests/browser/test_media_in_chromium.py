@@ -257,7 +257,7 @@ def test_a_photo_chosen_as_the_connection_drops_is_added_when_it_returns(
     page.get_by_label("Add a photo").set_input_files(str(photo))
     context.set_offline(True)
     page.get_by_role("button", name="Add photo").click()
-    expect(page.get_by_text("kept on this device")).to_be_visible()
+    expect(page.get_by_text("The photo is kept on this device")).to_be_visible()
     assert stored_media() == []
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
