@@ -53,7 +53,7 @@ lint: install
 
 # Every benchmark in bench/; results are recorded in docs/benchmarks.md.
 bench: install chromium
-	@for script in first_visit sync_batch timeline search_and_hashing reminders; do \
+	@for script in first_visit sync_batch timeline search_and_hashing reminders media; do \
 	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; \
 	done
 

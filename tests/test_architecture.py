@@ -17,7 +17,7 @@ PACKAGE = PROJECT_ROOT / "webapp"
 LAYERS = ["core", "models", "services", "web", "app"]
 CORE = {
     "webapp.config", "webapp.types", "webapp.errors", "webapp.calendar", "webapp.crypto",
-    "webapp.content", "webapp.events", "webapp.extensions",
+    "webapp.content", "webapp.events", "webapp.extensions", "webapp.archives",
 }
 LONGEST_MODULE = 350  # lines; content.py is text, not logic, and may be longer
 TEXT_MODULES = {"webapp.content"}

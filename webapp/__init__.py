@@ -67,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.intentions import bp as intentions_bp
     from webapp.journal import bp as journal_bp
     from webapp.journeys import bp as journeys_bp
+    from webapp.media import bp as media_bp
     from webapp.monitoring import bp as monitoring_bp
     from webapp.onboarding import bp as onboarding_bp
     from webapp.practices import bp as practices_bp
@@ -84,7 +85,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (
         auth_bp, journeys_bp, journal_bp, practices_bp, intentions_bp, support_bp,
         insights_bp, today_bp, shares_bp, push_bp, sync_bp, pwa_bp, recovery_bp, onboarding_bp,
-        importer_bp, health_bp, monitoring_bp,
+        importer_bp, health_bp, monitoring_bp, media_bp,
     ):
         app.register_blueprint(blueprint)
     init_push(app)

@@ -109,6 +109,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from "2GB", "500 MB", "1.5GiB" or a plain number of bytes."""
+    cleaned = text.strip().upper().replace(" ", "")
+    number = cleaned.rstrip("KMGTIB")
+    unit = cleaned[len(number):]
+    if unit not in _SIZE_UNITS or not number:
+        raise ValueError(f"not a size: {text!r} (try 2GB or 500MB)")
+    return int(float(number) * _SIZE_UNITS[unit])
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the app's settings from the environment; see the table in README.md."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'tend.db'}"
@@ -155,6 +169,12 @@ def load_config(instance_path: Path) -> dict:
         ],
         # `make run` sends reminders from a thread of the web process.
         "EMBEDDED_DISPATCHER": _flag("TEND_EMBEDDED_DISPATCHER"),
+        # Voice memos, photos and drawings: what each person may keep, and how long a memo.
+        "MEDIA_QUOTA": parse_size(os.environ.get("TEND_MEDIA_QUOTA") or "2GB"),
+        "MEMO_MAX_MINUTES": int(os.environ.get("TEND_MEMO_MAX_MINUTES") or 30),
+        # Longer recordings than this are transcoded after answering, not while the device
+        # waits (a 30-minute memo takes half a minute or more).
+        "MEDIA_INLINE_BYTES": parse_size(os.environ.get("TEND_MEDIA_INLINE_BYTES") or "4MB"),
         **reminder_settings(),
         **mail_settings(),
         **operations_settings(),

@@ -36,6 +36,10 @@ device_locked = _events.signal("device-locked")
 # An account and everything in it were erased: sender is the former person's id.
 account_erased = _events.signal("account-erased")
 
+# An export is being put together: ``data`` (the export's dict: add to it) and ``files`` (a
+# list of webapp.archives.ArchiveFile to add to the zip). Sent before anything is written.
+export_gathering = _events.signal("export-gathering")
+
 # Once a day, from each long-running dispatcher (or `flask reminders plan-ahead` from cron):
 # plan ahead and prune old records. Sender is the app; ``now`` is the moment.
 daily_upkeep = _events.signal("daily-upkeep")

@@ -5,6 +5,7 @@ from webapp.health.models import Heartbeat
 from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Journey
+from webapp.media.models import Media, MediaChunk
 from webapp.onboarding.models import Invitation, PendingSignup
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
@@ -34,4 +35,6 @@ __all__ = [
     "Heartbeat",
     "Invitation",
     "PendingSignup",
+    "Media",
+    "MediaChunk",
 ]

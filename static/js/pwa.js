@@ -84,7 +84,8 @@ function syncDrafts() {
   }
   syncing = (async () => {
     const pending = await self.tendDrafts.all();
-    if (!pending.length) {
+    const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
+    if (!pending.length && !media) {
       reportSync({ state: "idle", synced: [], conflicts: [], rejected: [], moved: {}, remaining: 0 });
       return null;
     }
@@ -214,7 +215,8 @@ function guardSignOut() {
       try {
         if (self.tendDrafts) {
           await syncDrafts().catch(() => null);
-          const left = (await self.tendDrafts.all()).length;
+          const left = (await self.tendDrafts.all()).length
+            + (self.tendMediaSync ? await self.tendMediaSync.waiting() : 0);
           if (left) {
             const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not synced yet. ` +
               "Signing out deletes them from this device. Sign out anyway?";
@@ -247,6 +249,7 @@ function guardSignOut() {
 async function clearDevice() {
   document.dispatchEvent(new CustomEvent("tend:clearing"));
   if (self.tendDrafts) await self.tendDrafts.clearAll();
+  if (self.tendMedia) await self.tendMedia.clearAll();
   if (self.caches) {
     for (const name of await caches.keys()) {
       if (name.startsWith("tend-")) await caches.delete(name);
@@ -289,7 +292,8 @@ function start() {
   // Leaving the app with drafts on the device: send them now, or as soon as possible.
   document.addEventListener("visibilitychange", async () => {
     if (document.visibilityState !== "hidden" || !self.tendDrafts) return;
-    if (!(await self.tendDrafts.all()).length) return;
+    const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
+    if (!(await self.tendDrafts.all()).length && !media) return;
     if (navigator.onLine) syncAndReport();
     askBackgroundSync();
   });

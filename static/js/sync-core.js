@@ -86,7 +86,8 @@
     const summary = { state: session.state, synced: [], conflicts: [], rejected: [], moved: {},
                       remaining: 0, account: session.user_id || null };
     if (session.state !== "signed-in") {
-      summary.remaining = (await scope.tendDrafts.all()).length;
+      summary.remaining = (await scope.tendDrafts.all()).length
+        + (scope.tendMediaSync ? await scope.tendMediaSync.waiting() : 0);
       return summary;
     }
     const mine = (await scope.tendDrafts.forAccount(session.user_id))
@@ -121,7 +122,12 @@
         if (result && result.id === batch[i].id) await settle(batch[i], result, summary);
       }
     }
-    summary.remaining = (await scope.tendDrafts.forAccount(session.user_id)).length;
+    // Memos, photos and drawings follow the drafts they may belong to (media-sync.js).
+    if (scope.tendMediaSync && summary.state === "signed-in") {
+      await scope.tendMediaSync.uploadAll(session, summary);
+    }
+    summary.remaining = (await scope.tendDrafts.forAccount(session.user_id)).length
+      + (scope.tendMediaSync ? await scope.tendMediaSync.waiting(session.user_id) : 0);
     return summary;
   }
 

@@ -7,6 +7,8 @@
 importScripts(
   {{ asset_url('js/sw-push.js')|tojson }},
   {{ asset_url('js/drafts.js')|tojson }},
+  {{ asset_url('js/media-store.js')|tojson }},
+  {{ asset_url('js/media-sync.js')|tojson }},
   {{ asset_url('js/sync-core.js')|tojson }}
 );
 
@@ -16,6 +18,8 @@ const STATIC_CACHE = CACHE_PREFIX + VERSION;
 const PRECACHE = {{ precache|tojson }};
 const WRITE_URL = {{ url_for('pwa.write')|tojson }};
 const OFFLINE_URL = {{ url_for('pwa.offline')|tojson }};
+// Shell pages answer for themselves offline (the recorder, the drawing pad).
+const SHELL_PATHS = [WRITE_URL, OFFLINE_URL, {{ url_for('media.record')|tojson }}, {{ url_for('media.draw')|tojson }}];
 // Where the editor is the best answer offline: the home screen start page and the journal.
 const EDITOR_PATHS = ["/", "/journal", WRITE_URL];
 
@@ -67,7 +71,7 @@ async function networkFirstPage(request) {
     return await fetch(request);
   } catch (error) {
     const path = new URL(request.url).pathname;
-    const fallback = EDITOR_PATHS.includes(path) ? WRITE_URL : OFFLINE_URL;
+    const fallback = SHELL_PATHS.includes(path) ? path : EDITOR_PATHS.includes(path) ? WRITE_URL : OFFLINE_URL;
     // The shell pages hold nothing personal and are the same for everyone.
     const cached =
       (await caches.match(fallback, { ignoreVary: true })) ||

@@ -218,7 +218,8 @@ def test_journal_pages_are_never_kept_by_the_service_worker(installed_phone):
             return texts;
         }"""
     )
-    assert len(cached_text) == 2  # the editor shell and the offline page
+    # The editor shell, the offline page, the recorder and the drawing pad.
+    assert len(cached_text) == 4
     assert all("Something only I should read." not in text for text in cached_text)
     assert all('name="csrf-token" content=""' in text for text in cached_text)
 

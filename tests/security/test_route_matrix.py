@@ -10,11 +10,13 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from tests.media.helpers import photo_bytes
 from webapp.auth.models import DeviceSession, User
 from webapp.extensions import db
 from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
 from webapp.journeys.models import Journey
+from webapp.media.library import add_picture
 from webapp.practices.models import ChosenPractice
 from webapp.push.models import PushSubscription
 from webapp.push.schedules import plan_test_reminder
@@ -88,6 +90,20 @@ RULES = {
     "pwa.offline": "public",
     "sync.session_info": "person",
     "sync.sync": "person",
+    # Voice memos, photos and drawings. The recorder and drawing pad are shell pages too.
+    "media.record": "public",
+    "media.draw": "public",
+    "media.api_start": "person",
+    "media.api_status": "person",
+    "media.api_space": "person",
+    "media.api_piece": "person",
+    "media.api_complete": "person",
+    "media.file": "person",
+    "media.thumbnail": "person",
+    "media.library_page": "person",
+    "media.add_photo": "person",
+    "media.delete": "person",
+    "media.brief": "person",
     # A notification's "Later": authorised by a signed token naming one reminder, not a session.
     "push.snooze": "token",
     "push.later": "token",
@@ -153,8 +169,10 @@ def alices_objects(alice) -> dict[str, str]:
         snapshots.entries_snapshot(db.session.get(User, alice_id), [entry]),
         links.LinkOptions(sharer_name="Alice", expires_days=7, once=False, passphrase=None),
     ).share
+    photo = add_picture(db.session.get(User, alice_id), entry, photo_bytes())
     return {
         "share_id": str(share.id),
+        "media_id": str(photo.id),
         "device_id": str(device.id),
         "reminder_id": str(reminder.id),
         **CATALOGUE_ARGUMENTS,
@@ -200,6 +218,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
         for name in (
             "entry_id", "session_id", "journey_id", "intention_id", "chosen_id", "device_id",
             "reminder_id", "share_id",
+            "reminder_id", "media_id",
         )
     }
     values.update(CATALOGUE_ARGUMENTS)

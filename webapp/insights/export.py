@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from webapp.archives import stream_zip
 from webapp.auth.models import User
 from webapp.calendar import zone_of
 from webapp.content import (
@@ -21,6 +22,7 @@ from webapp.content import (
     SAFETY_PLAN_FIELDS,
     WEEKDAY_NAMES,
 )
+from webapp.events import export_gathering
 from webapp.extensions import db
 from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
@@ -54,8 +56,9 @@ def _entry_record(entry: Entry) -> dict:
     }
 
 
-def export_data(user: User) -> dict:
-    """Everything Tend holds for this person, as plain JSON-ready data."""
+def export_data(user: User, files: list | None = None) -> dict:
+    """Everything Tend holds for this person, as plain JSON-ready data. Other capabilities
+    add theirs (``export_gathering``): memos and pictures as ``files`` for the zip."""
     settings = get_settings(user)
     entries = db.session.scalars(
         select(Entry).where(Entry.user_id == user.id).order_by(Entry.created_at, Entry.id)
@@ -81,7 +84,7 @@ def export_data(user: User) -> dict:
             }
         )
     plan = db.session.get(SafetyPlan, user.id)
-    return {
+    data = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": _iso(utcnow()),
@@ -107,7 +110,7 @@ def export_data(user: User) -> dict:
             }
             for j in reversed(journeys)
         ],
-        "entries": [_entry_record(e) for e in entries],
+        "entries": [_entry_record(e) | {"media": []} for e in entries],
         "intentions": [
             {
                 "id": str(i.id),
@@ -141,6 +144,8 @@ def export_data(user: User) -> dict:
             else None
         ),
     }
+    export_gathering.send(user, data=data, files=files if files is not None else [])
+    return data
 
 
 def export_json(user: User) -> bytes:
@@ -158,9 +163,9 @@ def _local(value: str | None, user: User, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return datetime.fromisoformat(value).astimezone(zone_of(user)).strftime(fmt)
 
 
-def export_markdown_zip(user: User) -> bytes:
+def export_markdown_zip(user: User, files: list | None = None) -> bytes:
     """One Markdown file per entry and journey, plus intentions, practices and safety plan."""
-    data = export_data(user)
+    data = export_data(user, files)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -168,7 +173,9 @@ def export_markdown_zip(user: User) -> bytes:
             "# Your Tend journal\n\n"
             f"Exported {_local(data['exported_at'], user)} ({user.timezone}).\n\n"
             "- `entries/`: one file per entry\n- `journeys/`: one file per journey\n"
-            "- `intentions.md`, `practices.md`, `safety-plan.md`\n",
+            "- `intentions.md`, `practices.md`, `safety-plan.md`\n"
+            "- `media/`: voice memos (AAC audio, `.m4a`), photos and drawings, linked from "
+            "their entries\n- `tend.json`: everything above as data\n",
         )
         for entry in data["entries"]:
             if entry["deleted_at"]:
@@ -184,7 +191,14 @@ def export_markdown_zip(user: User) -> bytes:
             if entry["prompt"]:
                 lines += ["", f"> {entry['prompt']}"]
             lines += ["", entry["body"], ""]
-            archive.writestr(name, "\n".join(lines))
+            for item in entry["media"]:
+                if item["kind"] == "memo":
+                    length = f"{int(item['duration_seconds'] or 0) // 60}:" \
+                             f"{int(item['duration_seconds'] or 0) % 60:02d}"
+                    lines.append(f"[Voice memo ({length})](../{item['file']})")
+                else:
+                    lines.append(f"![{item['kind'].capitalize()}](../{item['file']})")
+            archive.writestr(name, "\n".join(lines) + ("\n" if entry["media"] else ""))
         for journey in data["journeys"]:
             day = _local(journey["started_at"], user, "%Y-%m-%d")
             lines = [f"# Journey of {day}", "", f"*{_local(journey['started_at'], user)}*", ""]
@@ -214,4 +228,13 @@ def export_markdown_zip(user: User) -> bytes:
         for name, (label, _hint) in SAFETY_PLAN_FIELDS.items():
             lines += [f"## {label}", "", plan.get(name) or "", ""]
         archive.writestr("tend/safety-plan.md", "\n".join(lines))
+        archive.writestr("tend/tend.json", json.dumps(data, ensure_ascii=False, indent=2))
     return buffer.getvalue()
+
+
+def export_archive(user: User):
+    """The Markdown zip with every memo, photo and drawing in it, streamed: media can reach
+    gigabytes, so it is never held in memory."""
+    files: list = []
+    text = export_markdown_zip(user, files)
+    return stream_zip(text, files)

@@ -56,7 +56,7 @@ def export():
     return render_template("insights/export.html")
 
 
-def _download(body: bytes, mimetype: str, stem: str, suffix: str) -> Response:
+def _download(body, mimetype: str, stem: str, suffix: str) -> Response:
     """An attachment named with today's date, never kept by any cache."""
     response = Response(body, mimetype=mimetype)
     filename = f"{stem}-{utcnow().strftime('%Y-%m-%d')}.{suffix}"
@@ -77,5 +77,5 @@ def export_json():
 def export_markdown():
     record_event(current_user, "export")
     return _download(
-        exporting.export_markdown_zip(current_user), "application/zip", "tend-markdown", "zip"
+        exporting.export_archive(current_user), "application/zip", "tend-markdown", "zip"
     )

@@ -30,12 +30,17 @@ SHELL_ASSETS = [
     "js/editor.js",
     "js/integration.js",
     "js/lock.js",
+    "js/media-store.js",
+    "js/media-sync.js",
+    "js/recorder.js",
+    "js/drawing.js",
     "icons/icon-192.png",
     "icons/favicon-32.png",
 ]
 # The pages offline people land on; their templates feed the cache version.
-SHELL_PAGES = ["pwa.write", "pwa.offline"]
-SHELL_TEMPLATES = ["base.html", "pwa/write.html", "pwa/offline.html", "pwa/sw.js", "_flashes.html"]
+SHELL_PAGES = ["pwa.write", "pwa.offline", "media.record", "media.draw"]
+SHELL_TEMPLATES = ["base.html", "pwa/write.html", "pwa/offline.html", "pwa/sw.js", "_flashes.html",
+                   "media/record.html", "media/draw.html", "media/_details.html"]
 
 
 def precache_urls() -> list[str]:

@@ -11,6 +11,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Memos recorded on the device play from it (blob:) until they have synced.
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
         "manifest-src 'self'",

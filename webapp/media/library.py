@@ -1,0 +1,233 @@
+"""A person's memos, photos and drawings: what an entry holds, what uses their space, and
+removing or choosing items. Pages show media through the helpers here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import g
+from sqlalchemy import delete, func, select, update
+
+from webapp.auth.models import User
+from webapp.calendar import zone_of
+from webapp.extensions import db
+from webapp.journal.models import Entry
+from webapp.media import images, storage
+from webapp.media.completion import store_image
+from webapp.media.models import Media, MediaChunk
+from webapp.media.uploads import UploadError, quota, used_bytes
+from webapp.types import utcnow
+
+EXTENSIONS = {"audio/mp4": "m4a", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def ready_media(user: User):
+    return select(Media).where(Media.user_id == user.id, Media.status == "ready")
+
+
+def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
+    """An entry's memos, photos and drawings, oldest first.
+
+    A page of entries asks once which of the person's entries hold media at all, so entries
+    without any cost no query.
+    """
+    holders = g.get("_media_holders")
+    if holders is None or holders[0] != user.id:
+        ids = set(db.session.scalars(
+            select(Media.entry_id).where(Media.user_id == user.id, Media.status == "ready")
+            .distinct()
+        ))
+        holders = g._media_holders = (user.id, ids)
+    if entry_id not in holders[1]:
+        return []
+    return list(db.session.scalars(
+        ready_media(user).where(Media.entry_id == entry_id).order_by(Media.created_at, Media.id)
+    ))
+
+
+def get_ready_or_none(user: User, media_id: uuid.UUID) -> Media | None:
+    return db.session.scalar(ready_media(user).where(Media.id == media_id))
+
+
+def _bump_journal(user_id: uuid.UUID) -> None:
+    db.session.execute(
+        update(User).where(User.id == user_id)
+        .values(journal_version=User.journal_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remove_media(media: Media) -> None:
+    """Delete an item and its bytes for good."""
+    db.session.execute(delete(MediaChunk).where(MediaChunk.media_id == media.id))
+    user_id = media.user_id
+    db.session.delete(media)
+    _bump_journal(user_id)
+    db.session.commit()
+
+
+def show_in_brief(media: Media, shown: bool) -> Media:
+    media.in_brief = bool(shown)
+    media.updated_at = utcnow()
+    _bump_journal(media.user_id)
+    db.session.commit()
+    return media
+
+
+def add_picture(user: User, entry: Entry, data: bytes, *, drawing: bool = False) -> Media:
+    """Attach a picture sent whole with a form (pages without JavaScript)."""
+    kind = "drawing" if drawing else "photo"
+    if not data:
+        raise UploadError(400, "Please choose a photo first.")
+    room = quota(user) - used_bytes(user)
+    if len(data) > room:
+        raise UploadError(413, "Your space for memos and pictures is full. Nothing was stored.")
+    try:
+        clean = images.clean_image(io.BytesIO(data), drawing=drawing)
+    except images.NotAnImage:
+        raise UploadError(
+            415, "This does not look like a picture Tend can read (JPEG, PNG, WebP, HEIC or "
+            "GIF). Nothing was stored.",
+        ) from None
+    now = utcnow()
+    media = Media(user_id=user.id, entry_id=entry.id, kind=kind, status="uploading",
+                  declared_size=len(data), received=len(data), pieces=0, created_at=now,
+                  updated_at=now, original_sha256=hashlib.sha256(data).hexdigest())
+    db.session.add(media)
+    db.session.flush()
+    store_image(media, clean)
+    media.status = "ready"
+    _bump_journal(user.id)
+    db.session.commit()
+    return media
+
+
+# --- Space ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    used: int
+    quota: int
+    by_kind: dict[str, tuple[int, int]]  # kind -> (items, bytes)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.used / self.quota)) if self.quota else 100
+
+    @property
+    def nearly_full(self) -> bool:
+        return self.used >= self.quota * 0.9
+
+    @property
+    def available(self) -> int:
+        return max(0, self.quota - self.used)
+
+
+def usage(user: User) -> Usage:
+    rows = db.session.execute(
+        select(Media.kind, func.count(), func.coalesce(func.sum(Media.size + Media.thumb_size), 0))
+        .where(Media.user_id == user.id, Media.status == "ready")
+        .group_by(Media.kind)
+    ).all()
+    return Usage(used_bytes(user), quota(user), {kind: (n, int(b)) for kind, n, b in rows})
+
+
+def library(user: User) -> list[tuple[Media, Entry | None]]:
+    """Every ready item, largest first, with its entry: what uses the person's space."""
+    rows = db.session.execute(
+        select(Media, Entry).outerjoin(Entry, Entry.id == Media.entry_id)
+        .where(Media.user_id == user.id, Media.status == "ready")
+        .order_by((Media.size + Media.thumb_size).desc(), Media.created_at.desc())
+    ).all()
+    return [(media, entry) for media, entry in rows]
+
+
+def forget_uploads_idle_since(moment: datetime) -> int:
+    """Delete unfinished uploads untouched since ``moment`` (any person's); how many."""
+    stale = list(db.session.scalars(
+        select(Media.id).where(Media.status != "ready", Media.updated_at < moment)
+    ))
+    if stale:
+        db.session.execute(delete(MediaChunk).where(MediaChunk.media_id.in_(stale)))
+        db.session.execute(delete(Media).where(Media.id.in_(stale)))
+        db.session.commit()
+    return len(stale)
+
+
+def abandoned_uploads(user: User) -> list[Media]:
+    return list(db.session.scalars(
+        select(Media).where(Media.user_id == user.id, Media.status != "ready")
+        .order_by(Media.created_at)
+    ))
+
+
+# --- Today, the brief, export -------------------------------------------------------------------
+
+
+def memos_between(user: User, start: datetime, end: datetime | None) -> list[tuple[Media, Entry]]:
+    query = (
+        select(Media, Entry).join(Entry, Entry.id == Media.entry_id)
+        .where(Media.user_id == user.id, Media.status == "ready", Media.kind == "memo",
+               Entry.deleted_at.is_(None), Entry.created_at >= start)
+        .order_by(Entry.created_at, Media.created_at)
+    )
+    if end is not None:
+        query = query.where(Entry.created_at < end)
+    return [(media, entry) for media, entry in db.session.execute(query).all()]
+
+
+def chosen_pictures(user: User, start: datetime, end: datetime | None) -> list[tuple[Media, Entry]]:
+    query = (
+        select(Media, Entry).join(Entry, Entry.id == Media.entry_id)
+        .where(Media.user_id == user.id, Media.status == "ready", Media.kind != "memo",
+               Media.in_brief.is_(True), Entry.deleted_at.is_(None), Entry.created_at >= start)
+        .order_by(Entry.created_at, Media.created_at)
+    )
+    if end is not None:
+        query = query.where(Entry.created_at < end)
+    return [(media, entry) for media, entry in db.session.execute(query).all()]
+
+
+def export_name(media: Media) -> str:
+    extension = EXTENSIONS.get(media.content_type or "", "bin")
+    day = media.created_at.strftime("%Y-%m-%d")
+    return f"media/{day}-{media.kind}-{str(media.id)[:8]}.{extension}"
+
+
+def export_records(user: User) -> dict[str, list[dict]]:
+    """Per entry id, the media it holds, as export records naming their file in the archive."""
+    records: dict[str, list[dict]] = defaultdict(list)
+    for media in db.session.scalars(ready_media(user).order_by(Media.created_at, Media.id)):
+        records[str(media.entry_id)].append({
+            "id": str(media.id),
+            "kind": media.kind,
+            "file": export_name(media),
+            "content_type": media.content_type,
+            "bytes": media.size,
+            "duration_seconds": round(media.duration_ms / 1000, 1) if media.duration_ms else None,
+            "width": media.width,
+            "height": media.height,
+            "in_brief": media.in_brief,
+            "created_at": media.created_at.isoformat(),
+        })
+    return records
+
+
+def export_files(user: User):
+    """(item, pieces) for every ready item; pieces() yields its bytes a chunk at a time, each
+    read on its own connection, so an export can stream after the request's session."""
+    for media in db.session.scalars(ready_media(user).order_by(Media.created_at, Media.id)):
+        reader = storage.file_reader(media, engine=db.engine)
+        yield media, (lambda r=reader, size=media.size: storage.iter_range(r, 0, size - 1))
+
+
+def memos_of_today(user: User) -> list[tuple[Media, Entry]]:
+    zone = zone_of(user)
+    midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return memos_between(user, midnight.astimezone(UTC), None)
