@@ -16,6 +16,10 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def _number(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
@@ -110,8 +114,15 @@ def reminder_settings() -> dict:
         "PUSH_CONNECT_TIMEOUT": _number("PUSH_CONNECT_TIMEOUT", 5),
         "PUSH_READ_TIMEOUT": _number("PUSH_READ_TIMEOUT", 10),
         "PUSH_CONCURRENCY": int(_number("PUSH_CONCURRENCY", 200)),
-        # Push services are https; plain http only for a local test push service.
-        "PUSH_ALLOW_HTTP_ENDPOINTS": False,
+        # Push addresses must be https on a known push service (webapp.push.endpoints); more
+        # hosts (exact, or "*.example.org") for push services Tend does not know.
+        "PUSH_ALLOWED_HOSTS": _list("PUSH_ALLOWED_HOSTS"),
+        # Only for Tend's own tests, which run a push service on this machine over plain http:
+        # never set it for an instance people use (it lets the server post to 127.0.0.1).
+        "PUSH_ALLOW_HTTP_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
+        "PUSH_ALLOW_LOOPBACK_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
+        # What each push service answered is kept this long, then pruned by the daily upkeep.
+        "PUSH_DELIVERY_RETENTION_DAYS": _number("PUSH_DELIVERY_RETENTION_DAYS", 30),
         "REMINDER_BATCH_SIZE": int(_number("REMINDER_BATCH_SIZE", 200)),
         "REMINDER_LEASE_SECONDS": _number("REMINDER_LEASE_SECONDS", 30),
         "REMINDER_MAX_ATTEMPTS": int(_number("REMINDER_MAX_ATTEMPTS", 5)),

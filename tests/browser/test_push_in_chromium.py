@@ -246,6 +246,7 @@ def test_subscribing_from_the_page_then_a_test_reminder_arrives(browser, live_se
     from webapp.push.vapid import application_server_key, vapid_for
 
     live_server.app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] = True
+    live_server.app.config["PUSH_ALLOW_LOOPBACK_ENDPOINTS"] = True
     key = application_server_key(vapid_for(app))
     with PushDouble(key) as push_service:
         subscriber = push_service.new_subscriber()

@@ -95,6 +95,8 @@ class Delivery(db.Model):
     """What one push service answered for one reminder sent to one device."""
 
     __tablename__ = "push_deliveries"
+    # The daily upkeep prunes old records by time.
+    __table_args__ = (Index("ix_push_deliveries_attempted_at", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reminder_id: Mapped[uuid.UUID] = mapped_column(

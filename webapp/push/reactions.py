@@ -3,9 +3,10 @@ their changes (``webapp.events``) and are planned or cancelled here."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 
 from webapp import events
 from webapp.auth.models import User
@@ -13,6 +14,8 @@ from webapp.content import PRACTICES_BY_ID, practice_reminder_title
 from webapp.extensions import db
 from webapp.practices.models import ChosenPractice
 from webapp.push import schedules
+from webapp.push.models import Delivery
+from webapp.types import utcnow
 
 
 @events.journey_saved.connect
@@ -64,3 +67,13 @@ def plan_practices_ahead(sender, **_) -> int:
         plan_practice(db.session.get(User, chosen.user_id), chosen)
         count += 1
     return count
+
+
+@events.daily_upkeep.connect
+def prune_delivery_records(sender, now=None, **_) -> int:
+    """What push services answered is kept ``PUSH_DELIVERY_RETENTION_DAYS`` (30), then goes."""
+    days = current_app.config["PUSH_DELIVERY_RETENTION_DAYS"]
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(delete(Delivery).where(Delivery.attempted_at < cutoff))
+    db.session.commit()
+    return result.rowcount
