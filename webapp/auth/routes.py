@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -24,6 +23,7 @@ from webapp.auth.security_log import record_event, security_events
 from webapp.content import SECURITY_EVENT_LABELS
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
+from webapp.web.redirects import safe_next
 from webapp.web.views import edit_form, form_page, save_form
 
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
@@ -51,11 +51,7 @@ def _sign_in(user, remember: bool) -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site, never to another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("today.today")
+    return safe_next(target, url_for("today.today"))
 
 
 def _account_key() -> str:
