@@ -26,6 +26,8 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 KEY_BYTES = 32
@@ -181,6 +183,17 @@ class Keyring:
 
     def needs_rewrap(self, wrapped: bytes) -> bool:
         return wrapped_key_id(wrapped) != self.primary
+
+    # -- keys for one purpose ------------------------------------------------------------
+
+    def derive(self, purpose: bytes, kid: str | None = None) -> tuple[str, bytes]:
+        """A key for one purpose (``purpose`` names it), derived from master key ``kid``
+        (the primary by default) with HKDF-SHA256; never stored, and never in the database."""
+        kid = kid or self.primary
+        key = HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(
+            self._key(kid)
+        )
+        return kid, key
 
 
 def current_keyring() -> Keyring:

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     # Optional app lock for a shared phone: a PIN asked after some minutes away.
     lock_pin_hash: Mapped[str | None] = mapped_column(String(255))
     lock_after_minutes: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
+    # Wrong PINs on any of their devices since the last right one (or the last sign-in).
+    failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -68,6 +70,8 @@ class DeviceSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Wrong PINs on this device since the last right one.
+    failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 

@@ -20,7 +20,7 @@ from webapp.auth import bp, devices, services
 from webapp.auth import lock as app_lock
 from webapp.auth.passwords import normalise_email
 from webapp.auth.security_log import record_event, security_events
-from webapp.content import SECURITY_EVENT_LABELS
+from webapp.content import SECURITY_EVENT_LABELS, SIGNED_OUT_AFTER_WRONG_PINS
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
 from webapp.web.redirects import safe_next
@@ -262,8 +262,14 @@ def unlock():
         return redirect(_safe_next(request.values.get("next")))
     error = None
     if request.method == "POST":
-        if app_lock.unlock_device(current_user, request.form.get("pin", "")):
+        outcome = app_lock.unlock_device(current_user, request.form.get("pin", ""))
+        if outcome == app_lock.UNLOCKED:
             return redirect(_safe_next(request.form.get("next")))
+        if outcome == app_lock.SIGNED_OUT:
+            logout_user()
+            session.clear()
+            flash(SIGNED_OUT_AFTER_WRONG_PINS, "info")
+            return redirect(url_for("auth.login"))
         error = "That PIN is not right. Take your time."
     return (
         render_template("auth/unlock.html", error=error, next=request.values.get("next", "")),

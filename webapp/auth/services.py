@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from webapp import events
 from webapp.auth import passwords
 from webapp.auth.devices import sign_out_other_devices
+from webapp.auth.lock import forget_wrong_pins
 from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.calendar import clean_timezone
@@ -46,6 +47,7 @@ def authenticate(email: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_secret(password)
         db.session.commit()
+    forget_wrong_pins(user)
     return user
 
 
