@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 
 from webapp.config import PROJECT_ROOT, instance_path, load_config
 
 ONE_YEAR = 365 * 24 * 3600
 
 
+class TendJSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python can read (``[[[[…]]]]`` 100,000 deep) is malformed
+    input like any other: ``request.get_json(silent=True)`` answers None, never a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("the JSON is nested too deeply") from exc
+
+
 class TendFlask(Flask):
-    """Flask with static files cached forever when their URL names a version."""
+    """Flask with static files cached forever when their URL names a version, and JSON that
+    never crashes on what a client sends."""
+
+    json_provider_class = TendJSONProvider
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         return ONE_YEAR if request.args.get("v") else None

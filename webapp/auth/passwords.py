@@ -24,9 +24,18 @@ def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
+def plausible_email(email: str) -> bool:
+    """One line of printable text with an @ inside: no NUL or control character (PostgreSQL
+    refuses NUL in text), so it can be looked up at all."""
+    return (
+        bool(email) and "@" in email and not email.startswith("@") and len(email) <= 254
+        and email.isprintable()
+    )
+
+
 def validate_credentials(email: str, password: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not email or "@" not in email or len(email) > 254 or email.startswith("@"):
+    if not plausible_email(email):
         errors["email"] = "Please enter an email address, like name@example.org."
     if len(password) < PASSWORD_MIN:
         errors["password"] = f"Please choose a password of at least {PASSWORD_MIN} characters."

@@ -36,7 +36,10 @@ def register(email: str, password: str, timezone: str | None = None) -> User:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == passwords.normalise_email(email)))
+    email = passwords.normalise_email(email)
+    if not passwords.plausible_email(email):
+        return None  # no account has it, and a NUL byte must never reach the database
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def authenticate(email: str, password: str) -> User | None:
