@@ -1,4 +1,5 @@
-"""hardening: delivery records pruned by time; wrong PINs counted per device and account
+"""hardening: delivery records pruned by time; wrong PINs counted per device and account;
+device names encrypted
 
 Revision ID: 0010
 Revises: 0005
@@ -7,6 +8,9 @@ Create Date: 2026-12-02 10:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
+from flask import current_app
+
+from webapp.crypto import decrypt_text, encrypt_text
 
 
 # revision identifiers, used by Alembic.
@@ -16,7 +20,74 @@ branch_labels = None
 depends_on = None
 
 
+# Device names a person may have typed, stored as text until now: (table, column, field name
+# bound into the ciphertext, as webapp.push.models and webapp.auth.security_log use it).
+DEVICE_NAMES = (
+    ('push_subscriptions', 'device_label', 'device_label'),
+    ('security_events', 'device', 'device'),
+)
+
+
+def _data_keys():
+    """Every person's data key, unwrapped with the running app's master keyring."""
+    try:
+        keyring = current_app.extensions['tend_keyring']
+    except (RuntimeError, KeyError):
+        raise RuntimeError(
+            "This migration encrypts device names with each person's key: run it with "
+            "`flask --app wsgi db upgrade`, where Tend's master key is loaded."
+        ) from None
+    users = sa.table('users', sa.column('id', sa.Uuid()), sa.column('data_key', sa.LargeBinary()))
+    rows = op.get_bind().execute(sa.select(users.c.id, users.c.data_key)).all()
+    return {user_id: keyring.unwrap(bytes(key)) for user_id, key in rows if key}
+
+
+def _rows(table, column, value_type):
+    rows = sa.table(table, sa.column('id', sa.Uuid()), sa.column('user_id', sa.Uuid()),
+                    sa.column(column, value_type))
+    found = op.get_bind().execute(sa.select(rows.c.id, rows.c.user_id, rows.c[column])).all()
+    return rows, found
+
+
+def _encrypt_device_names():
+    keys = _data_keys()
+    bind = op.get_bind()
+    for table, column, field in DEVICE_NAMES:
+        _rows_table, plain = _rows(table, column, sa.String())
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(column, existing_type=sa.String(length=80),
+                                  type_=sa.LargeBinary(),
+                                  postgresql_using=f"convert_to({column}, 'UTF8')")
+        sealed_table, _ = _rows(table, column, sa.LargeBinary())
+        for row_id, user_id, text in plain:
+            if text is None or user_id not in keys:
+                continue
+            sealed = encrypt_text(keys[user_id], user_id, field, text)
+            bind.execute(sa.update(sealed_table).where(sealed_table.c.id == row_id)
+                         .values({column: sealed}))
+
+
+def _decrypt_device_names():
+    """Back to text: each name is first written as its own UTF-8 bytes, then the column
+    becomes text again (a plain cast on SQLite, convert_from on PostgreSQL)."""
+    keys = _data_keys()
+    bind = op.get_bind()
+    for table, column, field in DEVICE_NAMES:
+        sealed_table, sealed = _rows(table, column, sa.LargeBinary())
+        for row_id, user_id, blob in sealed:
+            if blob is None or user_id not in keys:
+                continue
+            plain = decrypt_text(keys[user_id], user_id, field, bytes(blob))[:80]
+            bind.execute(sa.update(sealed_table).where(sealed_table.c.id == row_id)
+                         .values({column: plain.encode()}))
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(column, existing_type=sa.LargeBinary(),
+                                  type_=sa.String(length=80),
+                                  postgresql_using=f"convert_from({column}, 'UTF8')")
+
+
 def upgrade():
+    _encrypt_device_names()
     with op.batch_alter_table('push_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_push_deliveries_attempted_at', ['attempted_at'], unique=False)
     # PIN hashes stored before the pepper keep working (plain Argon2) and are peppered at
@@ -33,3 +104,4 @@ def downgrade():
             batch_op.drop_column('failed_unlocks')
     with op.batch_alter_table('push_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_push_deliveries_attempted_at')
+    _decrypt_device_names()

@@ -88,5 +88,9 @@ class SecurityEvent(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    device: Mapped[str | None] = mapped_column(String(80))
+    # Which device ("Firefox on Android", or the name a person gave it: their own words), as
+    # ciphertext under the person's data key; webapp.auth.security_log seals and opens it.
+    sealed_device: Mapped[bytes | None] = mapped_column("device", LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    device = None  # str | None, the readable text once opened; not a column
