@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 
-from webapp.config import PROJECT_ROOT, instance_path, load_config
+from webapp.config import (
+    PROJECT_ROOT,
+    instance_path,
+    load_config,
+    make_instance_folder_private,
+    make_sqlite_files_private,
+)
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -34,6 +40,7 @@ class TendFlask(Flask):
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a configured app; ``overrides`` replace settings (tests use it)."""
     folder = instance_path()
+    make_instance_folder_private(folder)
     app = TendFlask(
         __name__,
         instance_path=str(folder),
@@ -43,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(folder))
     if overrides:
         app.config.update(overrides)
+    make_sqlite_files_private(app.config["SQLALCHEMY_DATABASE_URI"], folder)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
     from webapp.auth.cli import keys_cli

@@ -117,7 +117,7 @@ class Keyring:
     def save(self, *, exclusive: bool = False) -> None:
         """Write the keyring file (mode 0600) atomically."""
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         payload = json.dumps(
             {"primary": self.primary, "keys": {k: encode_key(v) for k, v in self.keys.items()}},
             indent=2,
