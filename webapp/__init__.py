@@ -56,13 +56,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.auth.cli import keys_cli
     from webapp.auth.keys import init_keys
     from webapp.content import SIGN_IN_TO_CONTINUE
-    from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from webapp.extensions import csrf, db, htmx, init_database, limiter, login_manager, migrate
     from webapp.web.compression import init_compression
     from webapp.web.errorpages import init_error_pages
     from webapp.web.security import init_security
     from webapp.web.templating import init_templating
 
-    db.init_app(app)
+    init_database(app)
     init_keys(app)
     app.cli.add_command(keys_cli)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
