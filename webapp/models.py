@@ -8,6 +8,7 @@ from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSettings
 from webapp.shares.models import Share, ShareOpening
 from webapp.support.models import SafetyPlan
+from webapp.sync.models import DraftAlias
 
 __all__ = [
     "User",
@@ -26,4 +27,5 @@ __all__ = [
     "Reminder",
     "Delivery",
     "ReminderSettings",
+    "DraftAlias",
 ]

@@ -1,5 +1,5 @@
 """hardening: delivery records pruned by time; wrong PINs counted per device and account;
-device names encrypted
+device names encrypted; sync answers another person's id like an unused one (draft aliases)
 
 Revision ID: 0010
 Revises: 0005
@@ -88,6 +88,16 @@ def _decrypt_device_names():
 
 def upgrade():
     _encrypt_device_names()
+    op.create_table('sync_draft_aliases',
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('draft_id', sa.Uuid(), nullable=False),
+    sa.Column('entry_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_sync_draft_aliases_entry_id_entries'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sync_draft_aliases_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'draft_id', name=op.f('pk_sync_draft_aliases'))
+    )
+    with op.batch_alter_table('sync_draft_aliases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_draft_aliases_entry_id'), ['entry_id'], unique=False)
     with op.batch_alter_table('push_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_push_deliveries_attempted_at', ['attempted_at'], unique=False)
     # PIN hashes stored before the pepper keep working (plain Argon2) and are peppered at
@@ -99,6 +109,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('sync_draft_aliases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_draft_aliases_entry_id'))
+    op.drop_table('sync_draft_aliases')
     for table in ('device_sessions', 'users'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('failed_unlocks')

@@ -28,7 +28,10 @@ from webapp.web.views import edit_form, form_page, save_form
 
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
 FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
-REGISTER_LIMITS = "5 per minute;20 per hour"
+REGISTER_LIMITS = "5 per minute;20 per hour"  # per network address
+# Per email address, from any network: "this email already has an account" can be asked
+# about one address only a few times an hour (enumeration-safe sign-up needs email).
+REGISTER_LIMITS_PER_EMAIL = "5 per hour"
 
 
 @login_manager.user_loader
@@ -60,6 +63,8 @@ def _account_key() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTER_LIMITS, methods=["POST"])
+@limiter.limit(REGISTER_LIMITS_PER_EMAIL, methods=["POST"], key_func=lambda: "sign-up:" + (
+    normalise_email(request.form.get("email", ""))))
 def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
