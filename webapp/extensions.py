@@ -52,10 +52,13 @@ def _reading_is_never_limited() -> bool:
 def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
     """SQLite applies ON DELETE CASCADE and SET NULL only when asked, per connection;
     PostgreSQL always does. Tend relies on them on both: deleting a person deletes their
-    rows, deleting a journey unties its entries."""
+    rows, deleting a journey unties its entries. And SQLite overwrites what is deleted with
+    zeros only when asked (``secure_delete``): an erased account must leave no bytes behind
+    in the file (see ``webapp.auth.epochs``)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

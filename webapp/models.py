@@ -1,6 +1,6 @@
 """Every model, imported in one place so migrations see the whole schema."""
 
-from webapp.auth.models import DeviceSession, SecurityEvent, User
+from webapp.auth.models import DeviceSession, KeyEpoch, SecurityEvent, User
 from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Journey
@@ -14,6 +14,7 @@ __all__ = [
     "User",
     "DeviceSession",
     "SecurityEvent",
+    "KeyEpoch",
     "Entry",
     "Journey",
     "IntegrationSettings",

@@ -4,6 +4,7 @@ the migration without losing any."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from flask_migrate import downgrade, upgrade
@@ -47,7 +48,7 @@ def test_the_migration_encrypts_existing_device_names_and_back(empty_database_ur
                 "INSERT INTO users (id, email, password_hash, data_key, timezone, "
                 "lock_after_minutes, journal_version, created_at) VALUES "
                 "(:id, 'old@example.org', 'x', :key, 'UTC', 5, 0, CURRENT_TIMESTAMP)"),
-                {**plain, "key": keyring.new_wrapped_data_key()})
+                {**plain, "key": keyring.wrap(os.urandom(32))})  # as before key epochs
             connection.execute(text(
                 "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, "
                 "device_label, created_at) VALUES (:device_id, :id, 'https://fcm.googleapis.com/"

@@ -55,6 +55,22 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
+class KeyEpoch(db.Model):
+    """A key that wraps people's data keys, itself wrapped by the master key.
+
+    Retired (deleted, and its table rewritten) by the daily upkeep once someone whose key it
+    wrapped erased their account: see ``webapp.auth.epochs``.
+    """
+
+    __tablename__ = "key_epochs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When an account whose data key this epoch wraps was first erased: retire it.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class DeviceSession(db.Model):
     """One signed-in browser or installed app. Only a hash of its token is stored."""
 

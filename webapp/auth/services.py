@@ -7,10 +7,12 @@ from sqlalchemy import delete, select
 from webapp import events
 from webapp.auth import passwords
 from webapp.auth.devices import sign_out_other_devices
+from webapp.auth.epochs import note_erasure, purge_deleted_rows
 from webapp.auth.lock import forget_wrong_pins
 from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.calendar import clean_timezone
+from webapp.crypto import current_keyring
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -81,9 +83,12 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
     if errors:
         raise ValidationError(errors)
     user_id = user.id
+    # The person's key epoch is retired by the next daily upkeep (webapp.auth.epochs).
+    note_erasure(current_keyring(), user.data_key)
     # Crypto-shred first: even a row that somehow survived can no longer be read.
     user.data_key = b""
     db.session.flush()
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
+    purge_deleted_rows(())  # SQLite: empty its write-ahead log of the deleted pages
     events.account_erased.send(user_id)
