@@ -43,6 +43,7 @@ class Claim:
     body: str
     url: str
     attempts: int
+    due_at: datetime | None = None
 
 
 @dataclass
@@ -85,11 +86,12 @@ def claim_due(
             updated_at=now,
         )
         .returning(R.c.id, R.c.fencing_token, R.c.user_id, R.c.kind, R.c.title, R.c.body,
-                   R.c.url, R.c.attempts)
+                   R.c.url, R.c.attempts, R.c.due_at)
     )
     rows = db.session.execute(statement).all()
     db.session.commit()
-    return [Claim(*row) for row in rows]
+    # RETURNING gives no order: the earliest first, so the daily cap keeps the earliest.
+    return sorted((Claim(*row) for row in rows), key=lambda c: (c.due_at, str(c.id)))
 
 
 def give_up_exhausted(max_attempts: int, now: datetime) -> int:
