@@ -40,6 +40,9 @@ def make_app(url: str):
         "SECRET_KEY": "benchmark",
         "PUBLIC_URL": "https://tend.example.org",
         "RATELIMIT_ENABLED": False,
+        # The benchmark's push service runs on this machine over plain http.
+        "PUSH_ALLOW_HTTP_ENDPOINTS": True,
+        "PUSH_ALLOW_LOOPBACK_ENDPOINTS": True,
     })
 
 
@@ -65,6 +68,7 @@ def subscriber_keys(count: int) -> list[tuple[int, bytes, str, str]]:
 
 def fill_database(app, total: int, origin: str, keys) -> None:
     """100,000 people, each with one subscribed device and one due reminder (COPY)."""
+    from webapp.crypto import encrypt_text
     from webapp.extensions import db
 
     with app.app_context():
@@ -77,6 +81,7 @@ def fill_database(app, total: int, origin: str, keys) -> None:
             due = now - timedelta(minutes=1)
             user_ids = [uuid.uuid4() for _ in range(total)]
             wrapped_key = app.extensions["tend_keyring"].new_wrapped_data_key()
+            data_key = app.extensions["tend_keyring"].unwrap(wrapped_key)
             with cursor.copy("COPY users (id, email, password_hash, data_key, timezone, "
                              "created_at) FROM STDIN") as copy:
                 for n, user_id in enumerate(user_ids):
@@ -91,8 +96,9 @@ def fill_database(app, total: int, origin: str, keys) -> None:
                              "device_label, created_at) FROM STDIN") as copy:
                 for n, user_id in enumerate(user_ids):
                     _, _, p256dh, auth = keys[n % len(keys)]
+                    label = encrypt_text(data_key, user_id, "device_label", "Phone")
                     copy.write_row((uuid.uuid4(), user_id, f"{origin}/push/{n}", p256dh, auth,
-                                    "Phone", now))
+                                    label, now))
             with cursor.copy("COPY reminders (id, user_id, kind, key, series, ideal_at, due_at, "
                              "title, body, url, status, fencing_token, attempts, "
                              "next_attempt_at, created_at, updated_at) FROM STDIN") as copy:

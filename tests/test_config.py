@@ -33,7 +33,7 @@ def test_environment_overrides(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/tend")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("TRUST_PROXY", "1")
-    app = create_app()
+    app = create_app({"TESTING": True})  # settings only: no database "db" to reach here
     assert app.config["SECRET_KEY"] == "from-env"
     assert not (tmp_path / "secret_key").exists()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/tend"

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 
-from webapp.config import PROJECT_ROOT, instance_path, load_config
+from webapp.config import (
+    PROJECT_ROOT,
+    instance_path,
+    load_config,
+    make_instance_folder_private,
+    make_sqlite_files_private,
+)
 
 ONE_YEAR = 365 * 24 * 3600
 
 
+class TendJSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python can read (``[[[[…]]]]`` 100,000 deep) is malformed
+    input like any other: ``request.get_json(silent=True)`` answers None, never a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("the JSON is nested too deeply") from exc
+
+
 class TendFlask(Flask):
-    """Flask with static files cached forever when their URL names a version."""
+    """Flask with static files cached forever when their URL names a version, and JSON that
+    never crashes on what a client sends."""
+
+    json_provider_class = TendJSONProvider
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         return ONE_YEAR if request.args.get("v") else None
@@ -19,6 +40,7 @@ class TendFlask(Flask):
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a configured app; ``overrides`` replace settings (tests use it)."""
     folder = instance_path()
+    make_instance_folder_private(folder)
     app = TendFlask(
         __name__,
         instance_path=str(folder),
@@ -28,18 +50,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(folder))
     if overrides:
         app.config.update(overrides)
+    make_sqlite_files_private(app.config["SQLALCHEMY_DATABASE_URI"], folder)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)
     from webapp.auth.cli import keys_cli
     from webapp.auth.keys import init_keys
     from webapp.content import SIGN_IN_TO_CONTINUE
-    from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from webapp.extensions import csrf, db, htmx, init_database, limiter, login_manager, migrate
     from webapp.web.compression import init_compression
     from webapp.web.errorpages import init_error_pages
     from webapp.web.security import init_security
     from webapp.web.templating import init_templating
 
-    db.init_app(app)
+    init_database(app)
     init_keys(app)
     app.cli.add_command(keys_cli)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -28,8 +28,18 @@ def clean_timezone(name: str | None) -> str:
     return name if name in TIMEZONES else "UTC"
 
 
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` on the clocks of ``zone``. At the very ends of the calendar (year 1, year
+    9999) the zone's time may fall outside what a datetime can hold: the moment is then
+    given as stored, so no stored value can make a page fail."""
+    try:
+        return moment.astimezone(zone)
+    except (OverflowError, ValueError):
+        return moment
+
+
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
+    return in_zone(moment, zone).date()
 
 
 def days_since(start: datetime, moment: datetime, zone: ZoneInfo) -> int:

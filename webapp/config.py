@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
+# The database file and the files SQLite keeps beside it while writing.
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+
+log = logging.getLogger(__name__)
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -14,6 +20,10 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 def _number(name: str, default: float) -> float:
@@ -26,13 +36,49 @@ def instance_path() -> Path:
     return Path(os.environ.get("TEND_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
 
 
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError as exc:  # not ours to change (a mounted volume, another owner): say so
+        log.warning("could not make %s private (mode %o): %s", path, mode, exc)
+
+
+def make_instance_folder_private(folder: Path) -> None:
+    """The instance folder holds the keys and, by default, the journal's database: only the
+    user Tend runs as may enter it (0700), whatever the umask, and also when it exists."""
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    _chmod(folder, PRIVATE_FOLDER)
+
+
+def make_sqlite_files_private(database_uri: str, folder: Path) -> None:
+    """A SQLite database in the instance folder is created 0600 before SQLite first opens
+    it; SQLite gives its -wal, -shm and -journal files the database file's mode. Files made
+    earlier with the umask's 0644 are narrowed to 0600 at start-up."""
+    if not database_uri.startswith("sqlite:///") or ":memory:" in database_uri:
+        return
+    path = Path(database_uri[len("sqlite:///"):].split("?", 1)[0]).resolve()
+    if folder.resolve() not in path.parents:
+        return  # a database the host placed elsewhere keeps the modes they gave it
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        log.warning("could not create %s: %s", path, exc)
+    for suffix in SQLITE_FILES:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            _chmod(companion, PRIVATE_FILE)
+
+
 def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     """Return the secret stored at ``path``, creating it (mode 0600) on first use."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(nbytes)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -193,8 +239,14 @@ def reminder_settings() -> dict:
         "PUSH_CONNECT_TIMEOUT": _number("PUSH_CONNECT_TIMEOUT", 5),
         "PUSH_READ_TIMEOUT": _number("PUSH_READ_TIMEOUT", 10),
         "PUSH_CONCURRENCY": int(_number("PUSH_CONCURRENCY", 200)),
-        # Push services are https; plain http only for a local test push service.
-        "PUSH_ALLOW_HTTP_ENDPOINTS": False,
+        # Push addresses must be https on a known push service (webapp.push.endpoints); more
+        # hosts (exact, or "*.example.org") for push services Tend does not know.
+        "PUSH_ALLOWED_HOSTS": _list("PUSH_ALLOWED_HOSTS"),
+        # Only for Tend's own tests, which run a push service on this machine over plain http:
+        # never set it for an instance people use (it lets the server post to 127.0.0.1).
+        "PUSH_ALLOW_HTTP_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
+        "PUSH_ALLOW_LOOPBACK_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
+        # What each push service answered is kept this long, then pruned by the daily upkeep.
         "REMINDER_BATCH_SIZE": int(_number("REMINDER_BATCH_SIZE", 200)),
         "REMINDER_LEASE_SECONDS": _number("REMINDER_LEASE_SECONDS", 30),
         "REMINDER_MAX_ATTEMPTS": int(_number("REMINDER_MAX_ATTEMPTS", 5)),

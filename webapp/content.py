@@ -635,6 +635,11 @@ SAFETY_PLAN_FIELDS: dict[str, tuple[str, str]] = {
 
 # --- The security log -----------------------------------------------------------------------
 
+SIGNED_OUT_AFTER_WRONG_PINS = (
+    "That was one PIN too many, so this device is signed out. Please sign in with your "
+    "password. Anything you wrote here that has not synced yet is still on this device."
+)
+
 SECURITY_EVENT_LABELS: dict[str, str] = {
     "account_created": "Account created",
     "sign_in": "Signed in",
@@ -646,6 +651,7 @@ SECURITY_EVENT_LABELS: dict[str, str] = {
     "app_lock_set": "App lock turned on",
     "app_lock_removed": "App lock turned off",
     "unlock_failed": "Wrong app lock PIN",
+    "signed_out_wrong_pins": "A device was signed out after too many wrong PINs",
     "share_created": "A private link was made",
     "share_revoked": "A private link was revoked",
     "share_opened": "A private link was opened",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from webapp import events
 from webapp.auth.models import User
-from webapp.crypto import current_keyring, decrypt_text, encrypt_text
+from webapp.crypto import KeyringError, current_keyring, decrypt_text, encrypt_text
 from webapp.extensions import db
 
 _PENDING = "_encrypted_pending"
@@ -50,7 +50,17 @@ def data_key_for(session: Session, owner_id: uuid.UUID) -> bytes:
     cache = _data_key_cache()
     key = cache.get(wrapped)
     if key is None:
-        key = cache[wrapped] = current_keyring().unwrap(wrapped)
+        try:
+            key = current_keyring().unwrap(wrapped)
+        except KeyringError:
+            # The daily upkeep may have just moved this key to a fresh epoch: read it again.
+            with session.no_autoflush:
+                session.refresh(user, ["data_key"])
+            if user.data_key == wrapped:
+                raise
+            wrapped = user.data_key
+            key = current_keyring().unwrap(wrapped)
+        cache[wrapped] = key
     return key
 
 

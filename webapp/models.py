@@ -1,6 +1,6 @@
 """Every model, imported in one place so migrations see the whole schema."""
 
-from webapp.auth.models import DeviceSession, SecurityEvent, User
+from webapp.auth.models import DeviceSession, KeyEpoch, SecurityEvent, User
 from webapp.health.models import Heartbeat
 from webapp.intentions.models import Intention
 from webapp.journal.models import Entry
@@ -12,11 +12,13 @@ from webapp.push.models import Delivery, PushSubscription, Reminder, ReminderSet
 from webapp.recovery.models import PasswordReset, RecoveryCode
 from webapp.shares.models import Share, ShareOpening
 from webapp.support.models import SafetyPlan
+from webapp.sync.models import DraftAlias
 
 __all__ = [
     "User",
     "DeviceSession",
     "SecurityEvent",
+    "KeyEpoch",
     "Entry",
     "Journey",
     "IntegrationSettings",
@@ -37,4 +39,5 @@ __all__ = [
     "PendingSignup",
     "Media",
     "MediaChunk",
+    "DraftAlias",
 ]

@@ -245,7 +245,9 @@ def test_subscribing_from_the_page_then_a_test_reminder_arrives(browser, live_se
     from tests.push.push_double import PushDouble
     from webapp.push.vapid import application_server_key, vapid_for
 
-    live_server.app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] = True
+    for served in (live_server.app, app):  # the page's server, and the dispatcher's app
+        served.config["PUSH_ALLOW_HTTP_ENDPOINTS"] = True
+        served.config["PUSH_ALLOW_LOOPBACK_ENDPOINTS"] = True
     key = application_server_key(vapid_for(app))
     with PushDouble(key) as push_service:
         subscriber = push_service.new_subscriber()

@@ -8,13 +8,18 @@ from tests.push.push_double import PushDouble, Subscriber
 from webapp.auth.services import find_user_by_email
 from webapp.push import subscriptions
 from webapp.push.dispatcher import make_dispatcher
+from webapp.push.endpoints import EndpointPolicy
 from webapp.push.vapid import application_server_key, vapid_for
+
+# The local push service double: plain http on this machine, allowed in tests only.
+LOCAL_PUSH = EndpointPolicy(allow_http=True, allow_loopback=True)
 
 
 @pytest.fixture
 def push_app(app):
-    """The app, accepting plain-http push addresses (the local push service has no TLS)."""
+    """The app, accepting the local push service's plain-http address on 127.0.0.1."""
     app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] = True
+    app.config["PUSH_ALLOW_LOOPBACK_ENDPOINTS"] = True
     app.config["PUBLIC_URL"] = "https://tend.example.org"
     return app
 
@@ -55,5 +60,5 @@ def bob_user(bob):
 
 
 def subscribe(user, subscriber: Subscriber, label: str = "Phone"):
-    fields = subscriptions.parse_subscription(subscriber.subscription_json(label), allow_http=True)
+    fields = subscriptions.parse_subscription(subscriber.subscription_json(label), LOCAL_PUSH)
     return subscriptions.save_subscription(user, fields)

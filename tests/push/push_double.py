@@ -3,8 +3,9 @@
 It checks what a real push service checks (the VAPID JWT: ES256 signature by the served
 public key, ``aud`` equal to its own origin, ``exp`` within 24 hours, ``sub`` present), then
 decrypts the aes128gcm body with the subscriber's private key, exactly as the browser would,
-and answers 201, or whatever a test scripted: 404, 410, 413, 429 with Retry-After, 500, or
-a hang.
+and answers 201, or whatever a test scripted: 404, 410, 413, 429 with Retry-After, 500, a
+hang, any body (NUL bytes, invalid UTF-8, megabytes), a body dripped a byte at a time, or a
+connection reset without an answer.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ class Answer:
     status: int
     retry_after: str | None = None
     hang_seconds: float = 0.0
+    body: bytes = b""
+    drip_seconds: float = 0.0  # pause before each byte of the body
+    reset: bool = False  # close the connection instead of answering
+    location: str | None = None  # a Location header (a redirect)
 
 
 @dataclass
@@ -168,16 +173,32 @@ class PushDouble:
                          claims, plaintext, answer.status)
             )
         with contextlib.suppress(OSError):  # the sender may have given up waiting
-            self._reply(request, answer.status, answer.retry_after)
+            if answer.reset:
+                request.close_connection = True
+                request.connection.shutdown(2)
+                return
+            self._reply(request, answer.status, answer.retry_after, answer.body,
+                        answer.drip_seconds, answer.location)
 
-    def _reply(self, request, status: int, retry_after: str | None) -> None:
+    def _reply(self, request, status: int, retry_after: str | None, body: bytes = b"",
+               drip_seconds: float = 0.0, location: str | None = None) -> None:
         request.send_response(status)
+        if location is not None:
+            request.send_header("Location", location)
         if status == 201:
             request.send_header("Location", f"{self.origin}/message/{uuid.uuid4().hex}")
         if retry_after is not None:
             request.send_header("Retry-After", retry_after)
-        request.send_header("Content-Length", "0")
+        request.send_header("Content-Length", str(len(body)))
         request.end_headers()
+        if not drip_seconds:
+            request.wfile.write(body)
+            return
+        for byte in body:
+            request.wfile.write(bytes([byte]))
+            request.wfile.flush()
+            if self.release.wait(drip_seconds):
+                return
 
     def _verify(self, request, subscriber_id, body) -> tuple[str | None, dict, bytes]:
         subscriber = self.subscribers.get(subscriber_id)

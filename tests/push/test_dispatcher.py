@@ -12,7 +12,7 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import func, select
 
-from tests.push.conftest import subscribe
+from tests.push.conftest import LOCAL_PUSH, subscribe
 from tests.push.push_double import Answer
 from webapp import events
 from webapp.calendar import zone_of
@@ -423,7 +423,8 @@ def test_make_run_sends_from_a_thread_in_the_web_process_but_tests_do_not(
 
     subscribe(alice_user, push_service.new_subscriber())
     due_check_in(alice_user)
-    served = make_app(database, TESTING=False, REMINDER_IDLE_SECONDS=0.05)
+    served = make_app(database, TESTING=False, REMINDER_IDLE_SECONDS=0.05,
+                      PUSH_ALLOW_HTTP_ENDPOINTS=True, PUSH_ALLOW_LOOPBACK_ENDPOINTS=True)
     stop = served.extensions["tend_dispatcher_stop"]
     try:
         deadline = time.monotonic() + 15
@@ -483,7 +484,7 @@ def test_one_broken_subscription_does_not_stop_the_others(push_service, dispatch
 def test_the_sender_keeps_at_most_its_concurrency_in_flight(push_service, push_app):
     push_service.answer_delay = 0.2
     sender = PushSender(VapidSigner(vapid_for(push_app), "mailto:care@example.org"),
-                        concurrency=2)
+                        concurrency=2, policy=LOCAL_PUSH)
     subscribers = [push_service.new_subscriber() for _ in range(4)]
     messages = [PushMessage(n, s.endpoint, s.p256dh, s.auth, b'{"web_push":8030}', 60)
                 for n, s in enumerate(subscribers)]

@@ -30,6 +30,7 @@ def start_dispatcher(app, *args: str) -> subprocess.Popen:
         "REMINDER_LEASE_SECONDS": "3",
         "REMINDER_IDLE_SECONDS": "0.2",
         "PYTHONUNBUFFERED": "1",
+        "TEND_TESTS_LOCAL_PUSH_SERVICE": "1",  # the push service double on 127.0.0.1
     }
     env.pop("TEND_EMBEDDED_DISPATCHER", None)
     return subprocess.Popen(

@@ -31,12 +31,12 @@ def test_turning_the_lock_on_needs_the_password_and_a_pin_of_digits(alice):
     )
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "4 to 8 digits" in page and "not your password" in page and "times offered" in page
+    assert "4 to 12 digits" in page and "not your password" in page and "times offered" in page
     assert db.session.scalar(select(User.lock_pin_hash)) is None
 
     assert turn_on_lock(alice).status_code == 302
     user = db.session.scalar(select(User))
-    assert user.lock_pin_hash.startswith("$argon2id$") and user.lock_after_minutes == 5
+    assert user.lock_pin_hash.startswith("tend-pin-v1$") and user.lock_after_minutes == 5
     assert "App lock turned on" in alice.get("/account").get_data(as_text=True)
 
 

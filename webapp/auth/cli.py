@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.auth.epochs import retire_erased_epochs
 from webapp.auth.keys import rewrap_all_data_keys
 from webapp.crypto import Keyring, encode_key, generate_key
 
@@ -29,14 +30,21 @@ def rotate() -> None:
     kid = keyring.add_primary(generate_key())
     keyring.save()
     count = rewrap_all_data_keys(keyring)
-    click.echo(f"New master key {kid}; re-wrapped {count} data keys.")
+    click.echo(f"New master key {kid}; re-wrapped {count} keys.")
 
 
 @keys_cli.command("rewrap")
 def rewrap() -> None:
     """Re-wrap every data key with the current primary master key."""
     count = rewrap_all_data_keys(current_app.extensions["tend_keyring"])
-    click.echo(f"Re-wrapped {count} data keys.")
+    click.echo(f"Re-wrapped {count} keys.")
+
+
+@keys_cli.command("retire")
+def retire() -> None:
+    """Retire now the key epochs of erased accounts (the daily upkeep does it too)."""
+    count = retire_erased_epochs(current_app.extensions["tend_keyring"])
+    click.echo(f"Retired {count} key epoch(s).")
 
 
 @keys_cli.command("generate")

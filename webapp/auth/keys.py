@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from webapp.auth.models import User
+from webapp.auth.epochs import DatabaseEpochs
+from webapp.auth.models import KeyEpoch, User
 from webapp.crypto import Keyring, KeyringError
 from webapp.extensions import db
 
@@ -18,6 +19,7 @@ def init_keys(app: Flask) -> None:
     keyring = Keyring.from_settings(
         app.config["MASTER_KEY"], app.config["OLD_MASTER_KEYS"], Path(app.instance_path)
     )
+    keyring.epochs = DatabaseEpochs()
     app.extensions["tend_keyring"] = keyring
     with app.app_context():
         check_keyring_opens_database(keyring)
@@ -42,11 +44,22 @@ def check_keyring_opens_database(keyring: Keyring) -> None:
 
 
 def rewrap_all_data_keys(keyring: Keyring, batch_size: int = 500) -> int:
-    """Re-wrap every data key not yet under the primary master key; return how many."""
+    """Re-wrap every key sealed under an older master key (the key epochs' keys, and data
+    keys of a database not yet migrated to epochs) under the primary one; return how many."""
+    epochs = 0
+    for epoch in db.session.scalars(select(KeyEpoch)):
+        if keyring.needs_rewrap(bytes(epoch.wrapped_key)):
+            epoch.wrapped_key = keyring.wrap(keyring.unwrap(bytes(epoch.wrapped_key)))
+            epochs += 1
+    db.session.commit()
+    return epochs + _rewrap_master_wrapped_data_keys(keyring, batch_size)
+
+
+def _rewrap_master_wrapped_data_keys(keyring: Keyring, batch_size: int) -> int:
     stale = [
         user_id
         for user_id, wrapped in db.session.execute(select(User.id, User.data_key))
-        if keyring.needs_rewrap(wrapped)
+        if wrapped and keyring.needs_rewrap(wrapped)
     ]
     for start in range(0, len(stale), batch_size):
         batch = stale[start : start + batch_size]

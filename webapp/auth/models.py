@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     # Optional app lock for a shared phone: a PIN asked after some minutes away.
     lock_pin_hash: Mapped[str | None] = mapped_column(String(255))
     lock_after_minutes: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
+    # Wrong PINs on any of their devices since the last right one (or the last sign-in).
+    failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -55,6 +57,22 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
+class KeyEpoch(db.Model):
+    """A key that wraps people's data keys, itself wrapped by the master key.
+
+    Retired (deleted, and its table rewritten) by the daily upkeep once someone whose key it
+    wrapped erased their account: see ``webapp.auth.epochs``.
+    """
+
+    __tablename__ = "key_epochs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When an account whose data key this epoch wraps was first erased: retire it.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class DeviceSession(db.Model):
     """One signed-in browser or installed app. Only a hash of its token is stored."""
 
@@ -70,6 +88,8 @@ class DeviceSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Wrong PINs on this device since the last right one.
+    failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 
@@ -86,5 +106,9 @@ class SecurityEvent(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    device: Mapped[str | None] = mapped_column(String(80))
+    # Which device ("Firefox on Android", or the name a person gave it: their own words), as
+    # ciphertext under the person's data key; webapp.auth.security_log seals and opens it.
+    sealed_device: Mapped[bytes | None] = mapped_column("device", LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    device = None  # str | None, the readable text once opened; not a column

@@ -1,11 +1,15 @@
-"""Passwords and emails: how they are checked and hashed (Argon2id)."""
+"""Passwords, PINs and emails: how they are checked and hashed (Argon2id)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from webapp.crypto import Keyring, KeyringError
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
@@ -20,9 +24,18 @@ def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
+def plausible_email(email: str) -> bool:
+    """One line of printable text with an @ inside: no NUL or control character (PostgreSQL
+    refuses NUL in text), so it can be looked up at all."""
+    return (
+        bool(email) and "@" in email and not email.startswith("@") and len(email) <= 254
+        and email.isprintable()
+    )
+
+
 def validate_credentials(email: str, password: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not email or "@" not in email or len(email) > 254 or email.startswith("@"):
+    if not plausible_email(email):
         errors["email"] = "Please enter an email address, like name@example.org."
     if len(password) < PASSWORD_MIN:
         errors["password"] = f"Please choose a password of at least {PASSWORD_MIN} characters."
@@ -45,3 +58,47 @@ def verify(secret_hash: str | None, secret: str) -> bool:
 
 def needs_rehash(secret_hash: str) -> bool:
     return password_hasher.check_needs_rehash(secret_hash)
+
+
+# -- The app lock's PIN ----------------------------------------------------------------------
+
+PIN_MIN, PIN_MAX = 4, 12
+PIN_PREFIX = "tend-pin-v1"
+PIN_PEPPER = b"tend:app-lock-pin:v1"
+
+
+def valid_pin(pin: object) -> bool:
+    return isinstance(pin, str) and pin.isascii() and pin.isdigit() and (
+        PIN_MIN <= len(pin) <= PIN_MAX
+    )
+
+
+def _peppered(pepper: bytes, pin: str) -> str:
+    return hmac.new(pepper, pin.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_pin(pin: str, keyring: Keyring) -> str:
+    """A PIN's hash that a copy of the database alone cannot test guesses against.
+
+    A PIN has few possible values, so Argon2 alone only slows guessing down. The PIN is first
+    keyed (HMAC-SHA256) with a pepper derived from the master key, which is never in the
+    database; the stored hash names the master key it came from, so rotation keeps it working.
+    """
+    kid, pepper = keyring.derive(PIN_PEPPER)
+    return f"{PIN_PREFIX}${kid}${password_hasher.hash(_peppered(pepper, pin))}"
+
+
+def verify_pin(stored: str | None, pin: str, keyring: Keyring) -> tuple[bool, bool]:
+    """(whether ``pin`` matches, whether to store a new hash of it). A hash from before the
+    pepper (plain Argon2) still matches, and is replaced at its next successful use."""
+    pin = pin if isinstance(pin, str) else ""
+    if stored and stored.startswith(PIN_PREFIX + "$"):
+        _prefix, kid, argon = stored.split("$", 2)
+        try:
+            _kid, pepper = keyring.derive(PIN_PEPPER, kid)
+        except KeyringError:
+            return False, False  # its master key is gone: only the password helps now
+        matches = verify(argon, _peppered(pepper, pin))
+        return matches, matches and (kid != keyring.primary or needs_rehash(argon))
+    matches = verify(stored, pin)
+    return matches, matches

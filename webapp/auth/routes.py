@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -21,14 +20,18 @@ from webapp.auth import bp, devices, services
 from webapp.auth import lock as app_lock
 from webapp.auth.passwords import normalise_email
 from webapp.auth.security_log import record_event, security_events
-from webapp.content import SECURITY_EVENT_LABELS
+from webapp.content import SECURITY_EVENT_LABELS, SIGNED_OUT_AFTER_WRONG_PINS
 from webapp.errors import ValidationError
 from webapp.extensions import limiter, login_manager
+from webapp.web.redirects import safe_next
 from webapp.web.views import edit_form, form_page, save_form
 
 SIGN_IN_LIMITS = "10 per minute;60 per hour"  # per address
 FAILED_SIGN_INS_PER_ACCOUNT = "10 per hour"
-REGISTER_LIMITS = "5 per minute;20 per hour"
+REGISTER_LIMITS = "5 per minute;20 per hour"  # per network address
+# Per email address, from any network: "this email already has an account" can be asked
+# about one address only a few times an hour (enumeration-safe sign-up needs email).
+REGISTER_LIMITS_PER_EMAIL = "5 per hour"
 DISABLED = "This account is paused by whoever runs Tend here. Your journal is kept safe."
 
 
@@ -53,11 +56,7 @@ def sign_in(user, remember: bool) -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site, never to another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("today.today")
+    return safe_next(target, url_for("today.today"))
 
 
 def _account_key() -> str:
@@ -66,6 +65,8 @@ def _account_key() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTER_LIMITS, methods=["POST"])
+@limiter.limit(REGISTER_LIMITS_PER_EMAIL, methods=["POST"], key_func=lambda: "sign-up:" + (
+    normalise_email(request.form.get("email", ""))))
 def register():
     if not current_app.config["REGISTRATION_OPEN"]:
         abort(403)
@@ -273,8 +274,14 @@ def unlock():
         return redirect(_safe_next(request.values.get("next")))
     error = None
     if request.method == "POST":
-        if app_lock.unlock_device(current_user, request.form.get("pin", "")):
+        outcome = app_lock.unlock_device(current_user, request.form.get("pin", ""))
+        if outcome == app_lock.UNLOCKED:
             return redirect(_safe_next(request.form.get("next")))
+        if outcome == app_lock.SIGNED_OUT:
+            logout_user()
+            session.clear()
+            flash(SIGNED_OUT_AFTER_WRONG_PINS, "info")
+            return redirect(url_for("auth.login"))
         error = "That PIN is not right. Take your time."
     return (
         render_template("auth/unlock.html", error=error, next=request.values.get("next", "")),

@@ -7,9 +7,12 @@ from sqlalchemy import delete, select
 from webapp import events
 from webapp.auth import passwords
 from webapp.auth.devices import sign_out_other_devices
+from webapp.auth.epochs import note_erasure, purge_deleted_rows
+from webapp.auth.lock import forget_wrong_pins
 from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.calendar import clean_timezone
+from webapp.crypto import current_keyring
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -35,7 +38,10 @@ def register(email: str, password: str, timezone: str | None = None) -> User:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == passwords.normalise_email(email)))
+    email = passwords.normalise_email(email)
+    if not passwords.plausible_email(email):
+        return None  # no account has it, and a NUL byte must never reach the database
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -46,6 +52,7 @@ def authenticate(email: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_secret(password)
         db.session.commit()
+    forget_wrong_pins(user)
     return user
 
 
@@ -87,9 +94,12 @@ def erase_account(user: User, password: str, confirmation: str) -> None:
 def erase_everything(user: User) -> None:
     """Crypto-shred the person's data key, then delete every row of theirs."""
     user_id = user.id
+    # The person's key epoch is retired by the next daily upkeep (webapp.auth.epochs).
+    note_erasure(current_keyring(), user.data_key)
     # Crypto-shred first: even a row that somehow survived can no longer be read.
     user.data_key = b""
     db.session.flush()
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
+    purge_deleted_rows(())  # SQLite: empty its write-ahead log of the deleted pages
     events.account_erased.send(user_id)

@@ -25,7 +25,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
 from webapp.config import child_environment
-from webapp.crypto import Keyring, KeyringError, wrapped_key_id
+from webapp.crypto import Keyring, KeyringError, epoch_of, wrapped_key_id
 from webapp.extensions import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -161,7 +161,9 @@ def read_backup(path: Path) -> BackupReport:
 
 
 def _note_key(report: BackupReport, wrapped: bytes) -> None:
-    if wrapped:
+    """Note which master key ``wrapped`` needs. Data keys wrapped in a key epoch need the
+    master key only through their epoch's key, which is noted from ``key_epochs``."""
+    if wrapped and epoch_of(wrapped) is None:
         kid = wrapped_key_id(wrapped)
         report.key_ids.add(kid)
         report.sample_keys.setdefault(kid, wrapped)
@@ -186,6 +188,9 @@ def _read_sqlite(path: Path) -> BackupReport:
                 report.revision = row[0] if row else None
             if "users" in names:
                 for (wrapped,) in copy.execute("SELECT data_key FROM users"):
+                    _note_key(report, bytes(wrapped))
+            if "key_epochs" in names:
+                for (wrapped,) in copy.execute("SELECT wrapped_key FROM key_epochs"):
                     _note_key(report, bytes(wrapped))
         copy.close()
     except sqlite3.DatabaseError as exc:
@@ -225,6 +230,8 @@ def _read_pg_archive(path: Path) -> BackupReport:
         values = line.rstrip("\n").split("\t")
         if table == "users" and "data_key" in columns:
             _note_key(report, _copy_bytea(values[columns.index("data_key")]))
+        elif table == "key_epochs" and "wrapped_key" in columns:
+            _note_key(report, _copy_bytea(values[columns.index("wrapped_key")]))
         elif table == "alembic_version":
             report.revision = values[0]
     stderr = process.stderr.read()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from webapp.archives import stream_zip
 from webapp.auth.models import User
-from webapp.calendar import zone_of
+from webapp.calendar import in_zone, zone_of
 from webapp.content import (
     ALL_PROMPTS,
     MOODS,
@@ -160,7 +160,7 @@ def _slug(text: str | None, fallback: str) -> str:
 def _local(value: str | None, user: User, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not value:
         return ""
-    return datetime.fromisoformat(value).astimezone(zone_of(user)).strftime(fmt)
+    return in_zone(datetime.fromisoformat(value), zone_of(user)).strftime(fmt)
 
 
 def export_markdown_zip(user: User, files: list | None = None) -> bytes:

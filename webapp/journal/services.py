@@ -30,6 +30,22 @@ class EntryInput:
     journey_id: uuid.UUID | None = None
 
 
+UNSTORABLE_TEXT = (
+    "This text holds a broken character (half of an emoji, perhaps) that cannot be stored. "
+    "Retyping the last few characters usually mends it."
+)
+
+
+def _storable(text: str) -> bool:
+    """Whether the text is valid Unicode: JSON can carry half of a surrogate pair, which
+    no UTF-8 text (and so no ciphertext) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
     """Check a form or JSON mapping; raise ValidationError naming every bad field."""
     errors: dict[str, str] = {}
@@ -43,7 +59,9 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
         errors["title"] = "The title must be text."
     else:
         title = title.strip() or None
-        if title and len(title) > TITLE_MAX:
+        if title and not _storable(title):
+            errors["title"] = UNSTORABLE_TEXT
+        elif title and len(title) > TITLE_MAX:
             errors["title"] = (
                 f"Titles can be up to {TITLE_MAX} characters; this one has {len(title)}."
             )
@@ -56,6 +74,8 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
         body = body.replace("\r\n", "\n")
         if not body.strip():
             errors["body"] = "There is nothing written yet. A single word is enough."
+        elif not _storable(body):
+            errors["body"] = UNSTORABLE_TEXT
         elif len(body) > BODY_MAX:
             errors["body"] = (
                 f"An entry can hold up to {BODY_MAX:,} characters; this one has {len(body):,}. "

@@ -7,7 +7,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -32,8 +32,9 @@ def encode_cursor(entry: Entry) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """Read a "load more" cursor; anything malformed starts from the newest entry."""
-    if not cursor:
+    """Read a "load more" cursor; anything malformed starts from the newest entry (a time no
+    datetime can hold in UTC, like year 1 at +14:00, included)."""
+    if not cursor or len(cursor) > 200:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
@@ -41,8 +42,8 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         when = datetime.fromisoformat(created)
         if when.tzinfo is None:
             return None
-        return when, uuid.UUID(entry_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return when.astimezone(UTC), uuid.UUID(entry_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         return None
 
 

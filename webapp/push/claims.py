@@ -4,7 +4,12 @@ only where that token is still current.
 Each claim takes due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has a single
 writer, so its claim ``UPDATE`` is atomic on its own), marks them ``leased`` for at most 30
 seconds and bumps their fencing token. A dispatcher that stalled past its lease cannot
-overwrite the work of the one that took over.
+overwrite the work of the one that took over. A reminder that used up its attempts is never
+claimed again (even when dispatchers died holding it): it is marked failed instead.
+
+Outcomes are recorded in small groups as answers arrive. A group that cannot be written is
+written again claim by claim, and a claim that still cannot is written without the push
+services' words; so nothing a push service answers can hold up anyone else's reminders.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, exists, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
+from webapp.push.sender import clean_detail
 from webapp.push.sql import D, R, S, among, claimed_pairs, on_postgresql, pg_array
 from webapp.types import utcnow
 
@@ -49,15 +56,20 @@ class Verdict:
     attempts_back: int = 0  # a postponement, not a delivery attempt, gives the attempt back
 
 
-def claim_due(limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claim]:
+def claim_due(
+    limit: int, lease_seconds: float, now: datetime | None = None, max_attempts: int = 5
+) -> list[Claim]:
     """Lease up to ``limit`` due reminders (pending ones whose time has come, and leased ones
-    whose lease ran out). While leased, ``next_attempt_at`` is the lease's end."""
+    whose lease ran out) that have attempts left. While leased, ``next_attempt_at`` is the
+    lease's end."""
     lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS)
     now = now or utcnow()
+    give_up_exhausted(max_attempts, now)
     lease_end = now + timedelta(seconds=lease_seconds)
     due = (
         select(R.c.id)
-        .where(R.c.status.in_(("pending", "leased")), R.c.next_attempt_at <= now)
+        .where(R.c.status.in_(("pending", "leased")), R.c.next_attempt_at <= now,
+               R.c.attempts < max_attempts)
         .order_by(R.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -78,19 +90,69 @@ def claim_due(limit: int, lease_seconds: float, now: datetime | None = None) -> 
     )
     rows = db.session.execute(statement).all()
     db.session.commit()
-    return [Claim(*row) for row in rows]
+    # RETURNING gives no order: the earliest first, so the daily cap keeps the earliest.
+    return sorted((Claim(*row) for row in rows), key=lambda c: (c.due_at, str(c.id)))
+
+
+def give_up_exhausted(max_attempts: int, now: datetime) -> int:
+    """Due reminders that used up their attempts (their dispatchers died before recording)
+    end here: sent if a device did receive them, failed otherwise."""
+    reached_a_device = exists().where(D.c.reminder_id == R.c.id, D.c.outcome == "sent")
+    result = db.session.execute(
+        update(R)
+        .where(R.c.status.in_(("pending", "leased")), R.c.next_attempt_at <= now,
+               R.c.attempts >= max_attempts)
+        .values(
+            status=case((reached_a_device, "sent"), else_="failed"),
+            last_error=f"gave up after {max_attempts} attempts",
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        log.warning("%d reminder(s) used up their attempts without an answer recorded",
+                    result.rowcount)
+    return result.rowcount
 
 
 def record_outcomes(claims: list[Claim], verdicts: dict, by_claim: dict) -> int:
     """Write every verdict under its fencing token, then what each device's push service
-    answered. Returns how many outcomes were stale (another dispatcher holds those now),
-    which are discarded."""
+    answered, in one transaction. Returns how many outcomes were stale (another dispatcher
+    holds those now), which are discarded. A group that fails is written claim by claim."""
+    if not claims:
+        return 0
+    try:
+        stale = _record(claims, verdicts, by_claim)
+        db.session.commit()
+        return stale
+    except SQLAlchemyError:
+        db.session.rollback()
+        if len(claims) > 1:
+            return sum(record_outcomes([c], verdicts, by_claim) for c in claims)
+    claim = claims[0]
+    log.exception("recording reminder %s failed; recording it without the answers", claim.id)
+    plain = verdicts[claim.id]
+    plain = Verdict(plain.status, "the push service's answer could not be recorded",
+                    plain.next_attempt_at, plain.attempts_back)
+    try:
+        stale = _record(claims, {claim.id: plain}, {})
+        db.session.commit()
+        return stale
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("reminder %s stays leased; it is claimed again after its lease", claim.id)
+        return 0
+
+
+def _record(claims: list[Claim], verdicts: dict, by_claim: dict) -> int:
     now = utcnow()
     pg = on_postgresql()
     groups: dict[tuple, list[tuple]] = defaultdict(list)
     for claim in claims:
         v = verdicts[claim.id]
-        key = (v.status, v.last_error, v.next_attempt_at, v.attempts_back)
+        error = clean_detail(v.last_error, 255) if v.last_error else None
+        key = (v.status, error, v.next_attempt_at, v.attempts_back)
         groups[key].append((claim.id, claim.fencing_token))
     accepted: set[uuid.UUID] = set()
     for (status, last_error, next_attempt_at, attempts_back), pairs in groups.items():
@@ -129,7 +191,7 @@ def record_outcomes(claims: list[Claim], verdicts: dict, by_claim: dict) -> int:
             deliveries.append({
                 "reminder_id": claim_id, "subscription_id": r.subscription_id,
                 "attempted_at": now, "outcome": r.outcome, "status_code": r.status_code,
-                "detail": r.detail or None,
+                "detail": clean_detail(r.detail) or None,
             })
             if r.outcome == "gone":
                 gone.append(r.subscription_id)
@@ -154,5 +216,4 @@ def record_outcomes(claims: list[Claim], verdicts: dict, by_claim: dict) -> int:
         # The browser or push service dropped these subscriptions: forget them (their
         # delivery records keep the outcome, their device becomes NULL: ON DELETE SET NULL).
         db.session.execute(delete(S).where(among(S.c.id, gone, pg)))
-    db.session.commit()
     return stale

@@ -1,51 +1,42 @@
 """The dispatcher: claims due reminders, applies the person's rules, sends, records.
 
 Several dispatchers (threads, processes, machines) may run at once; ``webapp.push.claims``
-keeps them from sending one reminder twice. A dispatcher killed mid-batch loses nothing:
-its leases run out and the rows are due again.
+keeps them from sending one reminder twice. Each reminder's outcome is recorded as soon as
+its devices' answers arrive, so a dispatcher killed mid-batch leaves only the reminders
+still in flight to be claimed again when their lease runs out: those may reach a device
+twice, and the device shows the second over the first (same notification tag).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from flask import Flask
 from sqlalchemy import select
 
 from webapp.auth.models import User
-from webapp.calendar import zone_of
 from webapp.events import dispatcher_round
 from webapp.extensions import db
-from webapp.push import planning
-from webapp.push.claims import (
-    MAX_LEASE_SECONDS,
-    Claim,
-    Verdict,
-    claim_due,
-    record_outcomes,
-)
-from webapp.push.models import ReminderSettings, kind_allowed
-from webapp.push.placement import allowed_moment
+from webapp.push.claims import MAX_LEASE_SECONDS, Claim, Verdict, claim_due, record_outcomes
+from webapp.push.endpoints import EndpointPolicy
+from webapp.push.models import ReminderSettings
 from webapp.push.schedules import run_daily_upkeep
 from webapp.push.sender import PushMessage, PushResult, PushSender, notification_payload
 from webapp.push.sql import S, among, on_postgresql
 from webapp.push.tokens import SnoozeTokens
 from webapp.push.vapid import VapidSigner, vapid_for
+from webapp.push.verdicts import DailyCap, delivered_devices, judge, rules_say
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
 
 # Seconds kept free at the end of a lease: no request starts (or runs) past this point.
 LEASE_MARGIN = 3
-RETRY_CAP_SECONDS = 3600
-RETRY_AFTER_CAP_SECONDS = 24 * 3600
 
 DELIVERY_OPTIONS = {
     # kind: (TTL seconds, Urgency, Topic)
@@ -114,15 +105,13 @@ class Dispatcher:
     # --- one batch --------------------------------------------------------------------------
 
     def dispatch_batch(self) -> int:
-        claims = claim_due(self.batch_size, self.lease_seconds)
+        claims = claim_due(self.batch_size, self.lease_seconds, max_attempts=self.max_attempts)
         if not claims:
             dispatcher_round.send(self, outcomes={}, answers={}, lags=[])
             return 0
         margin = min(LEASE_MARGIN, self.lease_seconds / 3)
         deadline = time.monotonic() + self.lease_seconds - margin
         now = utcnow()
-        verdicts: dict[uuid.UUID, Verdict] = {}
-        to_send = []
         pg = on_postgresql()
         user_ids = {c.user_id for c in claims}
         users = {u.id: u for u in db.session.execute(
@@ -133,8 +122,14 @@ class Dispatcher:
             row.user_id: row
             for row in db.session.execute(select(T).where(among(T.c.user_id, user_ids, pg)))
         }
+        reached = delivered_devices([c.id for c in claims if c.attempts > 1], pg)
+        cap = DailyCap({u: users[u] for u in user_ids if u in users}, settings, now, pg)
+        verdicts: dict[uuid.UUID, Verdict] = {}
+        to_send = []
         for claim in claims:
-            verdict = self._rules_say(claim, users.get(claim.user_id), settings, now)
+            verdict = rules_say(claim, users.get(claim.user_id), settings, now)
+            if verdict is None and claim.id not in reached:
+                verdict = cap.postpone(claim)
             if verdict is None:
                 to_send.append(claim)
             else:
@@ -152,9 +147,11 @@ class Dispatcher:
 
         messages, owners = [], []
         for claim in to_send:
-            subs = subscriptions.get(claim.user_id, [])
+            subs = [s for s in subscriptions.get(claim.user_id, [])
+                    if s.id not in reached.get(claim.id, ())]
             if not subs:
-                verdicts[claim.id] = Verdict("failed", "no device is subscribed")
+                verdicts[claim.id] = (Verdict("sent") if claim.id in reached
+                                      else Verdict("failed", "no device is subscribed"))
                 continue
             payload = self._payload(claim)
             ttl, urgency, topic = DELIVERY_OPTIONS.get(claim.kind, DELIVERY_OPTIONS["test"])
@@ -162,39 +159,46 @@ class Dispatcher:
                 messages.append(PushMessage(sub.id, sub.endpoint, sub.p256dh, sub.auth,
                                             payload, ttl, urgency, topic))
                 owners.append(claim)
-        results = self.sender.send_batch(messages, deadline)
-        by_claim: dict[uuid.UUID, list[PushResult]] = defaultdict(list)
-        for claim, result in zip(owners, results, strict=True):
-            by_claim[claim.id].append(result)
-        for claim in to_send:
-            if claim.id in by_claim:
-                verdicts[claim.id] = self._judge(claim, by_claim[claim.id], utcnow())
-        self.stale_outcomes += record_outcomes(claims, verdicts, by_claim)
+        decided = [c for c in claims if c.id in verdicts]
+        self.stale_outcomes += record_outcomes(decided, verdicts, {})
+        by_claim = self._send_and_record(messages, owners, deadline, reached, verdicts)
         sent_at = utcnow()
         dispatcher_round.send(
             self,
             outcomes=Counter(v.status for v in verdicts.values()),
             answers=Counter(r.outcome for results in by_claim.values() for r in results),
             lags=[(sent_at - c.due_at).total_seconds() for c in claims
-                  if c.due_at and verdicts[c.id].status == "sent"],
+                  if c.due_at and c.id in verdicts and verdicts[c.id].status == "sent"],
         )
         return len(claims)
 
-    def _rules_say(self, claim: Claim, user, settings, now) -> Verdict | None:
-        """Switched off, paused or quiet right now: no send this round."""
-        if user is None:
-            return Verdict("cancelled", "the account is gone")
-        if user.disabled_at is not None:
-            return Verdict("cancelled", "the account is paused")
-        if claim.kind == "test":
-            return None
-        prefs = settings.get(claim.user_id) or planning.settings_for(claim.user_id)
-        if not kind_allowed(prefs, claim.kind):
-            return Verdict("cancelled", "this kind of reminder is switched off")
-        allowed = allowed_moment(now, prefs, zone_of(user))
-        if allowed > now:
-            return Verdict("pending", None, allowed, attempts_back=1)
-        return None
+    def _send_and_record(
+        self, messages, owners: list[Claim], deadline, reached, verdicts: dict
+    ) -> dict[uuid.UUID, list[PushResult]]:
+        """Record each reminder as soon as all of its devices have answered; its verdict is
+        added to ``verdicts``, and every device's answer is returned by reminder."""
+        expected = Counter(claim.id for claim in owners)
+        by_claim: dict[uuid.UUID, list[PushResult]] = defaultdict(list)
+        for group in self.sender.send_stream(messages, deadline):
+            complete = []
+            for index, result in group:
+                claim = owners[index]
+                by_claim[claim.id].append(result)
+                if len(by_claim[claim.id]) == expected[claim.id]:
+                    complete.append(claim)
+            if not complete:
+                continue
+            now = utcnow()
+            judged = {
+                c.id: judge(c, by_claim[c.id], now, reached_before=c.id in reached,
+                            max_attempts=self.max_attempts,
+                            retry_base_seconds=self.retry_base_seconds)
+                for c in complete
+            }
+            verdicts.update(judged)
+            self.stale_outcomes += record_outcomes(
+                complete, judged, {c.id: by_claim[c.id] for c in complete})
+        return by_claim
 
     def _absolute(self, path: str) -> str:
         if path.startswith("/") and not path.startswith("//"):
@@ -207,7 +211,8 @@ class Dispatcher:
             title=claim.title,
             body=claim.body,
             url=self._absolute(claim.url),
-            tag=f"tend-{claim.kind}-{claim.id}",
+            # One tag per reminder: a repeat (after a crash) replaces it on the device.
+            tag=notification_tag(claim),
             reminder_id=str(claim.id),
             snooze_url=self.snooze_url,
             snooze_token=token,
@@ -216,30 +221,10 @@ class Dispatcher:
             badge=self.badge,
         )
 
-    def _judge(self, claim: Claim, results: list[PushResult], now: datetime) -> Verdict:
-        outcomes = {r.outcome for r in results}
-        if "sent" in outcomes:
-            return Verdict("sent")
-        summary = "; ".join(sorted({f"{r.outcome}: {r.detail}"[:120] for r in results}))
-        for result in results:
-            if result.outcome == "too_large":
-                log.error("push service refused reminder %s as too large (413): a payload bug",
-                          claim.id)
-        if outcomes == {"not_sent"}:
-            return Verdict("pending", None, now + timedelta(seconds=1), attempts_back=1)
-        retryable = outcomes & {"retry", "rate_limited", "not_sent"}
-        if not retryable:
-            return Verdict("failed", summary[:255])
-        if claim.attempts >= self.max_attempts:
-            return Verdict("failed", f"gave up after {claim.attempts} attempts: {summary}"[:255])
-        waits = [r.retry_after for r in results if r.retry_after is not None]
-        if waits:
-            delay = min(max(waits), RETRY_AFTER_CAP_SECONDS)
-        else:
-            # Exponential backoff with jitter, so many dispatchers do not retry in step.
-            ceiling = min(RETRY_CAP_SECONDS, self.retry_base_seconds * 2 ** (claim.attempts - 1))
-            delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not secrecy)
-        return Verdict("pending", summary[:255], now + timedelta(seconds=delay))
+
+def notification_tag(claim: Claim) -> str:
+    return f"tend-{claim.kind}-{claim.id}"
+
 
 def make_sender(app: Flask) -> PushSender:
     subject = app.config["VAPID_SUBJECT"] or ""
@@ -253,6 +238,7 @@ def make_sender(app: Flask) -> PushSender:
         connect_timeout=app.config["PUSH_CONNECT_TIMEOUT"],
         read_timeout=app.config["PUSH_READ_TIMEOUT"],
         concurrency=app.config["PUSH_CONCURRENCY"],
+        policy=EndpointPolicy.from_config(app.config),
     )
 
 

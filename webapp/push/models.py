@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.encrypted_fields import EncryptedText
 from webapp.extensions import db
 from webapp.types import UTCDateTime, utcnow
 
@@ -38,7 +40,9 @@ class PushSubscription(db.Model):
     endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
     p256dh: Mapped[str] = mapped_column(String(128))
     auth: Mapped[str] = mapped_column(String(64))
-    device_label: Mapped[str] = mapped_column(String(80))
+    # The name the person gave the device: their words, so encrypted under their data key.
+    _device_label: Mapped[bytes] = mapped_column("device_label", LargeBinary)
+    device_label = EncryptedText()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The latest delivery to this device, shown on the settings page.
     last_outcome: Mapped[str | None] = mapped_column(String(32))
@@ -46,7 +50,7 @@ class PushSubscription(db.Model):
     last_status_code: Mapped[int | None] = mapped_column(SmallInteger)
 
     def __repr__(self) -> str:
-        return f"<PushSubscription {self.id} {self.device_label!r}>"
+        return f"<PushSubscription {self.id}>"
 
 
 class Reminder(db.Model):
@@ -95,6 +99,8 @@ class Delivery(db.Model):
     """What one push service answered for one reminder sent to one device."""
 
     __tablename__ = "push_deliveries"
+    # The daily upkeep prunes old records by time.
+    __table_args__ = (Index("ix_push_deliveries_attempted_at", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reminder_id: Mapped[uuid.UUID] = mapped_column(

@@ -20,6 +20,7 @@ from webapp.auth.security_log import record_event
 from webapp.errors import ValidationError
 from webapp.extensions import csrf, db, limiter
 from webapp.push import bp, planning, subscriptions
+from webapp.push.endpoints import EndpointPolicy
 from webapp.push.models import Reminder
 from webapp.push.schedules import plan_test_reminder
 from webapp.push.tokens import reminder_from_snooze_token
@@ -64,7 +65,7 @@ def subscribe():
         return jsonify(errors={"subscription": "Expected the subscription as JSON."}), 400
     try:
         fields = subscriptions.parse_subscription(
-            data, allow_http=current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"]
+            data, EndpointPolicy.from_config(current_app.config)
         )
         device = subscriptions.save_subscription(current_user, fields)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from webapp.auth.models import User
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.push.endpoints import EndpointPolicy
 from webapp.push.models import PushSubscription
 
 MAX_DEVICES = 20
@@ -27,20 +28,36 @@ def _b64url_bytes(value) -> bytes | None:
         return None
 
 
-def parse_subscription(data, *, allow_http: bool = False) -> dict:
-    """Check a browser's PushSubscription JSON (plus a device label); raise ValidationError."""
+def _b64url_text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def clean_label(text: str) -> str:
+    """A device name as one line of printable text (no NUL, no control characters)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text[: LABEL_MAX * 4])
+    return " ".join(printable.split())[:LABEL_MAX]
+
+
+def parse_subscription(data, policy: EndpointPolicy | None = None) -> dict:
+    """Check a browser's PushSubscription JSON (plus a device label); raise ValidationError.
+    The push address must be one ``policy`` allows (see ``webapp.push.endpoints``)."""
+    policy = policy or EndpointPolicy()
     if not isinstance(data, dict):
         raise ValidationError({"subscription": "Expected a JSON object."})
     errors: dict[str, str] = {}
     endpoint = data.get("endpoint")
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
-    schemes = ("https", "http") if allow_http else ("https",)
     if not isinstance(endpoint, str) or len(endpoint) > 2048:
         errors["endpoint"] = "The push address is missing or too long."
+    elif not endpoint.isascii() or not endpoint.isprintable() or " " in endpoint:
+        errors["endpoint"] = "The push address must be a URL without spaces or control characters."
     else:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in schemes or not parts.hostname:
-            errors["endpoint"] = "The push address must be an https:// address."
+        refusal = policy.refusal(endpoint)
+        host = (urlsplit(endpoint).hostname or "") if refusal is None else ""
+        if refusal is None and not policy.built_in_host(host) and policy.resolves_inside(host):
+            refusal = "The push address leads inside a private network."
+        if refusal:
+            errors["endpoint"] = refusal
     p256dh = _b64url_bytes(keys.get("p256dh"))
     if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
         errors["p256dh"] = "The device's public key is not a P-256 key."
@@ -51,13 +68,14 @@ def parse_subscription(data, *, allow_http: bool = False) -> dict:
     if not isinstance(label, str):
         errors["device_label"] = "The device name must be text."
         label = ""
-    label = " ".join(label.split())[:LABEL_MAX] or "This device"
+    label = clean_label(label) or "This device"
     if errors:
         raise ValidationError(errors)
     return {
         "endpoint": endpoint,
-        "p256dh": keys["p256dh"].rstrip("="),
-        "auth": keys["auth"].rstrip("="),
+        # Stored as re-encoded from the bytes: the decoder skips stray characters (a NUL too).
+        "p256dh": _b64url_text(p256dh),
+        "auth": _b64url_text(auth),
         "device_label": label,
     }
 

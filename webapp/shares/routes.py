@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.calendar import in_zone
 from webapp.content import SAFETY_PLAN_FIELDS, SHARE_MESSAGE_BODY, SHARE_MESSAGE_SUBJECT
 from webapp.errors import ValidationError
 from webapp.extensions import csrf
@@ -313,4 +314,4 @@ def _when(value: str | datetime | None, zone: ZoneInfo, fmt: str) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(zone).strftime(fmt)
+    return in_zone(moment, zone).strftime(fmt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.auth.lock import is_locked
 from webapp.content import SAFETY_PLAN_FIELDS
 from webapp.journeys.arc import get_settings
 from webapp.support import bp, services
@@ -14,8 +15,12 @@ from webapp.web.views import edit_form
 
 @bp.get("/support")
 def support():
+    """Crisis lines for everyone. The person's own therapist contact and safety plan only
+    when they are signed in and the device is not locked: a locked phone shows help, never
+    what the person wrote."""
     therapist = plan = None
-    if current_user.is_authenticated:
+    personal = current_user.is_authenticated and not is_locked(current_user)
+    if personal:
         therapist = get_settings(current_user).therapist_contact
         plan = services.get_safety_plan(current_user)
     return render_template(
@@ -23,6 +28,7 @@ def support():
         resources=support_resources(),
         therapist=therapist,
         plan=plan,
+        personal=personal,
         fields=SAFETY_PLAN_FIELDS,
     )
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from webapp.errors import ValidationError
 from webapp.journal.services import EntryInput, parse_entry_input
-from webapp.types import as_uuid
+from webapp.types import as_uuid, utcnow
 
 MAX_DRAFTS = 200
+# A device's clock is believed between these: earlier or later, it is wrong (or the draft was
+# made up), and the draft is rejected rather than dated somewhere no page can show.
+EARLIEST_DRAFT = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_AHEAD = timedelta(days=1)
+BAD_STAMP = "client_updated_at is a date and time like 2026-11-24T12:00:00Z, or null."
+BAD_CLOCK = (
+    "client_updated_at is outside the dates Tend accepts (from 2000 until tomorrow): this "
+    "device's date and time may be wrong. The entry stays on the device; check the date and "
+    "time in its settings, then open the entry and save it again."
+)
 
 
 class BatchError(Exception):
@@ -78,11 +88,10 @@ def parse_draft(raw: object) -> Draft:
     client_updated_at = None
     stamp = raw.get("client_updated_at")
     if stamp is not None:
-        client_updated_at = _datetime_or_none(stamp)
-        if client_updated_at is None:
-            errors["client_updated_at"] = (
-                "client_updated_at is a date and time like 2026-11-24T12:00:00Z, or null."
-            )
+        client_updated_at = _client_time(stamp)
+        if isinstance(client_updated_at, str):
+            errors["client_updated_at"] = client_updated_at
+            client_updated_at = None
 
     fields = None
     if deleted is not True:
@@ -109,11 +118,21 @@ def _text_uuid(value: object) -> uuid.UUID | None:
     return as_uuid(value) if isinstance(value, str) else None
 
 
-def _datetime_or_none(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+def _client_time(value: object) -> datetime | str:
+    """The draft's time in UTC, or why it cannot be taken. Year 1 at +14:00 is valid ISO 8601
+    text that no datetime can hold in UTC: out of range, like year 1 itself."""
+    if not isinstance(value, str) or len(value) > 64:
+        return BAD_STAMP
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
+        return BAD_STAMP
+    if when.tzinfo is None:
+        return BAD_STAMP
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:
+        return BAD_CLOCK
+    if not EARLIEST_DRAFT <= when <= utcnow() + CLOCK_AHEAD:
+        return BAD_CLOCK
+    return when

@@ -5,6 +5,10 @@ version updates it; a draft whose content the server already holds is ``unchange
 replayed batch gets the same answers and makes no duplicates); a draft based on an older
 version is a ``conflict``: the server keeps its text and saves the draft as a new entry
 marked as a copy, so both survive. Conflicts are decided by version numbers only.
+
+An id that is another person's entry answers exactly like an unused one: the draft becomes
+this person's entry under a fresh id, remembered as an alias of the device's id
+(``webapp.sync.models.DraftAlias``), so syncing ids reveals nothing about anyone else's.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from webapp.extensions import db
 from webapp.journal.context import set_entry_context
 from webapp.journal.models import Entry
 from webapp.sync.drafts import Draft, parse_draft
+from webapp.sync.models import DraftAlias
 from webapp.types import utcnow
 
 NOT_YOURS = "No entry of yours has this id."
@@ -127,11 +132,14 @@ def _apply_batch_once(user: User, raw_drafts: list) -> list[DraftResult]:
 
     ids = {item.id for item in parsed if isinstance(item, Draft)}
     known: dict[uuid.UUID, Entry] = {}
+    aliased: dict[uuid.UUID, Entry] = {}
     if ids:
         # Lock the rows (PostgreSQL) so two syncs of one entry cannot both win.
         query = select(Entry).where(Entry.id.in_(ids)).with_for_update()
         known = {entry.id: entry for entry in db.session.scalars(query)}
-    copies = _existing_copies(user, [e for e in known.values() if e.user_id == user.id])
+        aliased = _aliased_entries(user, ids)
+    mine = [e for e in (*known.values(), *aliased.values()) if e.user_id == user.id]
+    copies = _existing_copies(user, mine)
 
     now = utcnow()
     results = []
@@ -139,9 +147,21 @@ def _apply_batch_once(user: User, raw_drafts: list) -> list[DraftResult]:
         if isinstance(item, DraftResult):
             results.append(item)
         else:
-            results.append(_apply_draft(user, item, known, copies, now))
+            results.append(_apply_draft(user, item, known, aliased, copies, now))
     db.session.flush()
     return results
+
+
+def _aliased_entries(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Entry]:
+    """This person's entries made for draft ids that were someone else's (always queried, so
+    such an id takes no longer to answer than any other)."""
+    query = (
+        select(DraftAlias.draft_id, Entry)
+        .join(Entry, Entry.id == DraftAlias.entry_id)
+        .where(DraftAlias.user_id == user.id, DraftAlias.draft_id.in_(ids))
+        .with_for_update()
+    )
+    return {draft_id: entry for draft_id, entry in db.session.execute(query)}
 
 
 def _existing_copies(user: User, originals: list[Entry]) -> dict[uuid.UUID, list[Entry]]:
@@ -161,16 +181,33 @@ def _apply_draft(
     user: User,
     draft: Draft,
     known: dict[uuid.UUID, Entry],
+    aliased: dict[uuid.UUID, Entry],
     copies: dict[uuid.UUID, list[Entry]],
     now: datetime,
 ) -> DraftResult:
     entry = known.get(draft.id)
     if entry is not None and entry.user_id != user.id:
-        return DraftResult(id=draft.id, status="rejected", error=NOT_YOURS)
+        # Someone else's id: this person's own entry for it, if one was made (else None,
+        # and the draft is answered exactly as for an unused id).
+        entry = aliased.get(draft.id)
+        if entry is None and not draft.deleted:
+            return _create_under_alias(user, draft, aliased, now)
     try:
         return _apply_valid_draft(user, entry, draft, known, copies, now)
     except ValidationError as exc:  # an unknown prompt, or someone else's journey
         return DraftResult(id=draft.id, status="rejected", error="; ".join(exc.errors.values()))
+
+
+def _create_under_alias(
+    user: User, draft: Draft, aliased: dict[uuid.UUID, Entry], now: datetime
+) -> DraftResult:
+    try:
+        entry = _new_entry(user, draft, uuid.uuid4(), now)
+    except ValidationError as exc:  # an unknown prompt, or someone else's journey
+        return DraftResult(id=draft.id, status="rejected", error="; ".join(exc.errors.values()))
+    db.session.add(DraftAlias(user_id=user.id, draft_id=draft.id, entry_id=entry.id))
+    aliased[draft.id] = entry
+    return DraftResult(id=draft.id, status="created", version=entry.version)
 
 
 def _apply_valid_draft(

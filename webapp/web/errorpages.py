@@ -1,12 +1,29 @@
-"""Friendly error pages; htmx requests get a fragment shown in the page's message area."""
+"""Friendly error pages; htmx requests get a fragment shown in the page's message area.
+
+An error may leave the database session unusable (a flush that failed needs a rollback);
+the page reads ``current_user``, so the session is rolled back before any 5xx page is
+rendered. Should the page still fail, a plain-text answer says the same.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.content import CSRF_MESSAGE, ERROR_MESSAGES
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be gone: the page can do without it
+        log.exception("rolling back before an error page failed")
 
 
 def render_error(code: int, title: str, detail: str) -> Response:
@@ -23,6 +40,8 @@ def render_error(code: int, title: str, detail: str) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     code = error.code or 500
+    if code >= 500 or not db.session.is_active:
+        _roll_back()
     if isinstance(error, CSRFError):
         title, detail = CSRF_MESSAGE
     else:
@@ -34,7 +53,13 @@ def handle_http_error(error: HTTPException) -> Response:
         response = jsonify({"error": f"{title}. {detail}"})
         response.status_code = code
     else:
-        response = render_error(code, title, detail)
+        try:
+            response = render_error(code, title, detail)
+        except Exception:
+            log.exception("the error page for %s could not be shown", code)
+            _roll_back()
+            response = make_response(f"{title}. {detail}\n", code)
+            response.mimetype = "text/plain"
     for name, value in error.get_headers():
         if name.lower() in {"allow", "retry-after"}:
             response.headers[name] = value

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, url_for
 from flask_login import current_user
 
-from webapp.calendar import zone_of
+from webapp.calendar import in_zone, zone_of
 from webapp.content import ALL_PROMPTS, MOODS, PHASES
 from webapp.types import utcnow
 
@@ -36,7 +36,7 @@ def _viewer_zone() -> ZoneInfo:
 
 def local_time(value: datetime, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """Show a UTC datetime in the signed-in person's timezone."""
-    return value.astimezone(_viewer_zone()).strftime(fmt)
+    return in_zone(value, _viewer_zone()).strftime(fmt)
 
 
 def prompt_text(prompt_id: str | None) -> str | None:
