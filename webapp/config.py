@@ -246,7 +246,9 @@ def reminder_settings() -> dict:
         # never set it for an instance people use (it lets the server post to 127.0.0.1).
         "PUSH_ALLOW_HTTP_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
         "PUSH_ALLOW_LOOPBACK_ENDPOINTS": _flag("TEND_TESTS_LOCAL_PUSH_SERVICE"),
-        # What each push service answered is kept this long, then pruned by the daily upkeep.
+        # How long turning reminders on may wait for the browser's push service before the
+        # page says so and offers to try again (seconds; tests shorten it).
+        "PUSH_SUBSCRIBE_PATIENCE": 20,
         "REMINDER_BATCH_SIZE": int(_number("REMINDER_BATCH_SIZE", 200)),
         "REMINDER_LEASE_SECONDS": _number("REMINDER_LEASE_SECONDS", 30),
         "REMINDER_MAX_ATTEMPTS": int(_number("REMINDER_MAX_ATTEMPTS", 5)),

@@ -307,6 +307,9 @@ class Practice:
     name: str
     summary: str
     how_to: list[str] = field(default_factory=list)
+    # The days ticked when choosing it (0 is Monday); None ticks every day.
+    default_days: tuple[int, ...] | None = None
+    schedule_hint: str = ""
 
 
 PRACTICE_GROUPS: dict[str, str] = {
@@ -331,6 +334,8 @@ PRACTICES: list[Practice] = [
             "Choose one or two things you most want to talk about; the rest can wait.",
             "Afterwards, write a few lines about what stayed with you.",
         ],
+        default_days=(),
+        schedule_hint="Usually one day a week: tick the day of your session.",
     ),
     Practice(
         "check-in-support",
@@ -631,6 +636,119 @@ SAFETY_PLAN_FIELDS: dict[str, tuple[str, str]] = {
         "My therapist, doctor or a crisis line, with their numbers.",
     ),
 }
+
+
+# --- Gentle capture: feelings, the body, how it feels ---------------------------------------
+# Ids are stored on entries (webapp.journal.capture); names may change freely.
+
+
+@dataclass(frozen=True)
+class FeelingFamily:
+    key: str
+    name: str
+    feelings: dict[str, str]  # feeling id -> the word a person taps
+
+
+FEELING_FAMILIES: list[FeelingFamily] = [
+    FeelingFamily("joy", "Joy", {
+        "joyful": "Joyful", "grateful": "Grateful", "relieved": "Relieved",
+        "playful": "Playful", "hopeful": "Hopeful",
+    }),
+    FeelingFamily("sadness", "Sadness", {
+        "sad": "Sad", "grieving": "Grieving", "lonely": "Lonely", "tearful": "Tearful",
+        "disappointed": "Disappointed",
+    }),
+    FeelingFamily("fear", "Fear", {
+        "afraid": "Afraid", "anxious": "Anxious", "unsettled": "Unsettled",
+        "overwhelmed": "Overwhelmed",
+    }),
+    FeelingFamily("anger", "Anger", {
+        "angry": "Angry", "frustrated": "Frustrated", "irritated": "Irritated",
+        "resentful": "Resentful",
+    }),
+    FeelingFamily("surprise", "Surprise", {
+        "surprised": "Surprised", "amazed": "Amazed", "confused": "Confused",
+        "startled": "Startled",
+    }),
+    FeelingFamily("disgust", "Disgust", {
+        "disgusted": "Disgusted", "uncomfortable": "Uncomfortable", "ashamed": "Ashamed",
+    }),
+    FeelingFamily("calm", "Calm", {
+        "calm": "Calm", "peaceful": "Peaceful", "grounded": "Grounded", "rested": "Rested",
+    }),
+    FeelingFamily("tender", "Tender", {
+        "tender": "Tender", "raw": "Raw", "vulnerable": "Vulnerable", "soft": "Soft",
+    }),
+    FeelingFamily("open", "Open", {
+        "open": "Open", "curious": "Curious", "connected": "Connected",
+        "spacious": "Spacious",
+    }),
+    FeelingFamily("numb", "Numb", {
+        "numb": "Numb", "flat": "Flat", "distant": "Distant", "tired": "Tired",
+    }),
+    FeelingFamily("awe", "Awe", {
+        "awe": "In awe", "wonder": "Wonder", "reverent": "Reverent", "expansive": "Expansive",
+    }),
+]
+FEELINGS: dict[str, str] = {
+    key: word for family in FEELING_FAMILIES for key, word in family.feelings.items()
+}
+FEELING_FAMILY_OF: dict[str, str] = {
+    key: family.key for family in FEELING_FAMILIES for key in family.feelings
+}
+# How strong a feeling is, when the person says so.
+INTENSITIES: dict[int, str] = {1: "A little", 2: "Quite", 3: "Very"}
+# One tap from Today: a few feelings anyone can reach for.
+CHECK_IN_FEELINGS = ["calm", "tender", "joyful", "sad", "anxious", "numb"]
+
+
+@dataclass(frozen=True)
+class BodyRegion:
+    key: str
+    name: str
+    side: str  # "front", "back" or "both"
+
+
+BODY_REGIONS: dict[str, BodyRegion] = {
+    region.key: region
+    for region in [
+        BodyRegion("head", "Head", "front"),
+        BodyRegion("throat", "Throat", "front"),
+        BodyRegion("chest", "Chest and heart", "front"),
+        BodyRegion("belly", "Belly", "front"),
+        BodyRegion("pelvis", "Pelvis", "front"),
+        BodyRegion("back-of-head", "Back of the head", "back"),
+        BodyRegion("neck", "Neck and shoulders", "back"),
+        BodyRegion("upper-back", "Upper back", "back"),
+        BodyRegion("lower-back", "Lower back", "back"),
+        BodyRegion("hips", "Hips", "back"),
+        BodyRegion("left-arm", "Left arm", "both"),
+        BodyRegion("right-arm", "Right arm", "both"),
+        BodyRegion("left-hand", "Left hand", "both"),
+        BodyRegion("right-hand", "Right hand", "both"),
+        BodyRegion("legs", "Legs", "both"),
+        BodyRegion("feet", "Feet", "both"),
+    ]
+}
+BODY_SIDES: dict[str, str] = {"front": "Front", "back": "Back"}
+BODY_QUALITIES: dict[str, str] = {
+    "warm": "Warm",
+    "cool": "Cool",
+    "tight": "Tight",
+    "tingling": "Tingling",
+    "heavy": "Heavy",
+    "light": "Light",
+    "open": "Open",
+    "aching": "Aching",
+    "buzzing": "Buzzing",
+    "still": "Still",
+}
+# The voice recorder will sit in capture's voice slot; until then, this line does.
+CAPTURE_VOICE_LATER = "Speaking a note will be possible here soon. Until then, a line of text."
+
+# --- Appearance -----------------------------------------------------------------------------
+
+THEMES: dict[str, str] = {"system": "Like this device", "light": "Light", "dark": "Dark"}
 
 
 # --- The security log -----------------------------------------------------------------------

@@ -70,3 +70,55 @@ if (!document.body.hasAttribute("data-shell")) {
     localStorage.removeItem("tend-locked");
   }
 }
+
+// Near an entry's limit, say how much room is left (the server refuses longer entries).
+const COUNT_FROM = 0.9;
+
+function updateCounter(field) {
+  const max = Number(field.dataset.max);
+  if (!max) return;
+  const id = `${field.id}-count`;
+  let counter = document.getElementById(id);
+  const length = field.value.length;
+  if (length < max * COUNT_FROM) {
+    counter?.remove();
+    return;
+  }
+  if (!counter) {
+    counter = document.createElement("p");
+    counter.id = id;
+    counter.className = "char-count";
+    field.after(counter);
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    field.setAttribute("aria-describedby", [...described, id].join(" "));
+  }
+  const over = length > max;
+  counter.dataset.over = over ? "yes" : "no";
+  counter.textContent = over
+    ? `${length.toLocaleString()} of ${max.toLocaleString()} characters: ${(length - max).toLocaleString()} too many to save. You could split it into two entries.`
+    : `${length.toLocaleString()} of ${max.toLocaleString()} characters`;
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target instanceof HTMLTextAreaElement && event.target.dataset.max) {
+    updateCounter(event.target);
+  }
+});
+for (const field of document.querySelectorAll("textarea[data-max]")) updateCounter(field);
+
+// Light or dark: applied at once on this device, and kept for the person by the server.
+for (const form of document.querySelectorAll("form[data-theme-form]")) {
+  form.querySelector("[data-theme-save]")?.setAttribute("hidden", "");
+  form.addEventListener("change", async (event) => {
+    if (!(event.target instanceof HTMLInputElement) || event.target.name !== "theme") return;
+    self.tendTheme?.set(event.target.value);
+    try {
+      await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+    } catch {
+      // Offline: this device keeps the choice; the next save reaches the server.
+    }
+  });
+}

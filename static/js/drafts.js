@@ -1,10 +1,11 @@
 // The device's draft store (IndexedDB), shared by pages and the service worker.
 // A classic script on purpose: pages load it with <script defer>, the worker with importScripts.
-// Journal text lives only here on the device, never in localStorage.
+// Journal text lives only here on the device, never in localStorage. The "kept" store holds
+// what a person chose to keep here for offline use (their safety plan), nothing else.
 (function (scope) {
   "use strict";
   const DB_NAME = "tend";
-  const DB_VERSION = 1;
+  const DB_VERSION = 2;
   let opening = null;
 
   function open() {
@@ -18,6 +19,7 @@
           drafts.createIndex("account", "account");
         }
         if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
+        if (!db.objectStoreNames.contains("kept")) db.createObjectStore("kept", { keyPath: "key" });
       };
       request.onsuccess = () => {
         const db = request.result;
@@ -97,13 +99,23 @@
     setMeta(key, value) {
       return run("meta", "readwrite", (store) => asPromise(store.put({ key, value })));
     },
-    /** Forget everything on this device: drafts and the remembered account. */
+    getKept(key) {
+      return run("kept", "readonly", (store) => asPromise(store.get(key))).then((r) => r && r.value);
+    },
+    setKept(key, value) {
+      return run("kept", "readwrite", (store) => asPromise(store.put({ key, value })));
+    },
+    removeKept(key) {
+      return run("kept", "readwrite", (store) => asPromise(store.delete(key)));
+    },
+    /** Forget everything on this device: drafts, what was kept, the remembered account. */
     async clearAll() {
       const db = await open();
       return new Promise((resolve, reject) => {
-        const tx = db.transaction(["drafts", "meta"], "readwrite");
+        const tx = db.transaction(["drafts", "meta", "kept"], "readwrite");
         tx.objectStore("drafts").clear();
         tx.objectStore("meta").clear();
+        tx.objectStore("kept").clear();
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);
       });

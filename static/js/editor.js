@@ -1,6 +1,10 @@
 // The offline-first editor (/write): every change is kept on this device within a second,
-// online or not, and syncs when it can. The page itself holds no journal text; drafts come
-// from the device's own store and belong to the account that wrote them.
+// online or not, as a draft. A draft stays on this device until the person presses "Save
+// entry"; then it goes to the journal (at once, or when Tend can be reached). The same model
+// as the journal's own form, online and offline (docs/sync.md). The page itself holds no
+// journal text; drafts come from the device's own store and belong to the account that
+// wrote them.
+const { deviceIsLocked, rememberLastSeen } = self.tendDevice; // device.js
 
 const SAVE_DELAY_MS = 400; // after a pause in typing...
 const MAX_DELAY_MS = 1000; // ...and never more than a second behind, even mid-sentence
@@ -10,6 +14,9 @@ const signIn = document.getElementById("sync-signin");
 const unavailable = document.getElementById("editor-unavailable");
 const waiting = document.getElementById("waiting");
 const waitingList = document.getElementById("waiting-list");
+const unsaved = document.getElementById("unsaved");
+const unsavedList = document.getElementById("unsaved-list");
+const DRAFT_KEPT = "Draft kept on this device";
 const store = self.tendDrafts;
 
 let account = null;
@@ -51,19 +58,21 @@ function saveNow() {
     if (closed) return;
     const fields = fieldsFromForm();
     if (!current && !fields.body.trim() && !fields.title.trim()) return;
-    if (current && !current.synced && ["title", "body", "mood"].every((k) => current[k] === fields[k])) {
-      return; // nothing new to keep
+    if (current && ["title", "body", "mood"].every((k) => current[k] === fields[k])) {
+      return; // nothing new to keep (an entry just synced stays as it is)
     }
     const now = new Date().toISOString();
     const base = current || {
       id: store.newId(), account, base_version: null, prompt: null, journey_id: null,
-      deleted: false, revision: 0, created_on_device: now,
+      deleted: false, revision: 0, created_on_device: now, ready: false,
     };
+    // Changes to an entry already in the journal are a draft again until saved.
+    const ready = base.synced ? false : base.ready;
     current = { ...base, ...fields, revision: (base.revision || 0) + 1, client_updated_at: now,
-                account: base.account || account, rejected: null, synced: false };
+                account: base.account || account, rejected: null, synced: false, ready };
     await store.put(current);
-    setStatus("Saved on this device", "saved");
-    document.dispatchEvent(new CustomEvent("tend:draft-saved"));
+    setStatus(describe(current), "saved");
+    if (ready !== false) document.dispatchEvent(new CustomEvent("tend:draft-saved"));
     updateUrl();
     await renderWaiting();
   }).catch(() => setStatus("This device could not keep the draft. Please copy your words somewhere safe.", "error"));
@@ -85,48 +94,49 @@ function updateUrl() {
   history.replaceState(null, "", url);
 }
 
-/** With the app lock on and the device away too long (or locked), earlier drafts stay
- * hidden until Tend is unlocked; writing something new is always possible. */
-function deviceIsLocked() {
-  const lockAfter = Number(localStorage.getItem("tend-lock-after") || 0);
-  if (!lockAfter) return false;
-  const lastSeen = Number(localStorage.getItem("tend-last-seen") || 0);
-  const locked = localStorage.getItem("tend-locked") === "1"
-    || (lastSeen > 0 && Date.now() - lastSeen >= lockAfter * 1000);
-  if (locked) localStorage.setItem("tend-locked", "1");
-  return locked;
+function draftItem(draft, note) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.dir = "auto";
+  const firstLine = (draft.title || draft.body || "").trim().split("\n")[0];
+  link.textContent = firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine
+    || (draft.kind ? "Feelings and the body" : "Untitled");
+  if (draft.kind === "capture" && !self.tendSync.isSaved(draft)) {
+    link.href = `/capture?draft=${encodeURIComponent(draft.id)}`; // it opens where it was begun
+  } else {
+    link.href = `/write?draft=${encodeURIComponent(draft.id)}`;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      openDraft(draft.id);
+    });
+  }
+  const says = document.createElement("span");
+  says.className = "muted";
+  says.textContent = draft.rejected ? ` Not synced: ${draft.rejected}` : note;
+  item.append(link, says);
+  if (current && draft.id === current.id) item.setAttribute("aria-current", "true");
+  return item;
 }
 
 async function renderWaiting() {
   const lockedNote = document.getElementById("locked-drafts");
   if (deviceIsLocked()) {
     waitingList.replaceChildren();
+    unsavedList.replaceChildren();
     waiting.hidden = true;
+    unsaved.hidden = true;
     lockedNote.hidden = false;
     return;
   }
   lockedNote.hidden = true;
   const drafts = (await store.forAccount(account))
     .sort((a, b) => (b.client_updated_at || "").localeCompare(a.client_updated_at || ""));
-  waitingList.replaceChildren(...drafts.map((draft) => {
-    const item = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = `/write?draft=${encodeURIComponent(draft.id)}`;
-    const firstLine = (draft.title || draft.body || "").trim().split("\n")[0];
-    link.textContent = firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine || "Untitled";
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      openDraft(draft.id);
-    });
-    item.append(link);
-    const note = document.createElement("span");
-    note.className = "muted";
-    note.textContent = draft.rejected ? ` Not synced: ${draft.rejected}` : " Waiting to sync";
-    item.append(note);
-    if (current && draft.id === current.id) item.setAttribute("aria-current", "true");
-    return item;
-  }));
-  waiting.hidden = drafts.length === 0;
+  const saved = drafts.filter(self.tendSync.isSaved);
+  const notYet = drafts.filter((draft) => !self.tendSync.isSaved(draft));
+  waitingList.replaceChildren(...saved.map((draft) => draftItem(draft, " Waiting to sync")));
+  unsavedList.replaceChildren(...notYet.map((draft) => draftItem(draft, " Not saved yet")));
+  waiting.hidden = saved.length === 0;
+  unsaved.hidden = notYet.length === 0;
   const others = (await store.all()).filter((draft) => draft.account !== account).length;
   const note = document.getElementById("other-account-drafts");
   note.hidden = others === 0;
@@ -142,7 +152,7 @@ async function openDraft(id) {
   current = draft && draft.account === account ? draft : null;
   fillForm(current);
   updateUrl();
-  setStatus(current ? "Saved on this device" : "", current ? "saved" : "empty");
+  setStatus(current ? describe(current) : "", current ? "saved" : "empty");
   await renderWaiting();
   form.elements.body.focus();
 }
@@ -166,16 +176,27 @@ async function discardDraft() {
   await renderWaiting();
 }
 
+function describe(draft) {
+  if (draft.rejected) return `Not synced: ${draft.rejected}`;
+  return draft.ready === false ? DRAFT_KEPT : "Saved · waiting to sync";
+}
+
+/** "Save entry": the draft is meant for the journal now; it syncs at once or later. */
 async function syncCurrent() {
   await saveNow();
   if (!current) return;
+  if (current.ready === false) {
+    current = { ...current, ready: true, revision: current.revision + 1 };
+    await store.put(current);
+    document.dispatchEvent(new CustomEvent("tend:draft-saved"));
+  }
   finishing = true;
   setStatus("Syncing…", "syncing");
   document.dispatchEvent(new CustomEvent("tend:sync-now"));
 }
 
 /** Show what a sync did to the open draft. Once home, it is no longer on the device; the
- * editor keeps its text and version so further changes update the same entry. */
+ * editor keeps its text and version, so further changes (saved again) update the entry. */
 async function afterSync(summary) {
   if (!summary) return;
   if (summary.state === "signed-out") signIn.hidden = false;
@@ -192,7 +213,7 @@ async function afterSync(summary) {
       current = { ...current, base_version: result.version, synced: true };
     }
     if (current.synced) {
-      setStatus("Synced", "synced");
+      setStatus("Saved to your journal", "synced");
       if (finishing) {
         current = null;
         fillForm(null);
@@ -200,9 +221,9 @@ async function afterSync(summary) {
       updateUrl();
     } else if (current.rejected) {
       setStatus(`Not synced: ${current.rejected}`, "rejected");
-    } else {
+    } else if (current.ready !== false) {
       const later = summary.state === "signed-out" ? "Sign in to sync." : "It will sync when Tend can be reached.";
-      setStatus(finishing ? `Saved on this device. ${later}` : "Saved on this device", "saved");
+      setStatus(finishing ? `Saved on this device. ${later}` : describe(current), "saved");
       if (finishing) {
         // Safe on the device and listed under "Waiting to sync": make room for the next one.
         current = null;
@@ -240,9 +261,7 @@ function listen() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       if (saveTimer) saveNow();
-      if (localStorage.getItem("tend-lock-after")) {
-        localStorage.setItem("tend-last-seen", String(Date.now()));
-      }
+      rememberLastSeen();
     } else if (account) {
       renderWaiting(); // back after a while: the lock may apply now
     }
@@ -274,7 +293,7 @@ async function start() {
     if (draft && draft.account === account) {
       current = draft;
       fillForm(draft);
-      setStatus(draft.rejected ? `Not synced: ${draft.rejected}` : "Saved on this device", "saved");
+      setStatus(describe(draft), "saved");
     }
   }
   updateUrl();

@@ -13,6 +13,8 @@ if (setting && csrf) {
   const lockNow = async () => {
     document.documentElement.classList.add("is-locking");
     localStorage.setItem("tend-locked", "1");
+    // A safety plan kept for offline use is personal: it goes when the device locks.
+    await self.tendDrafts?.removeKept("safety-plan").catch(() => {});
     try {
       await fetch("/lock", {
         method: "POST",

@@ -57,29 +57,45 @@ async function refreshDevices() {
   if (!response.ok) return;
   const holder = document.createElement("div");
   holder.innerHTML = await response.text();
-  const fresh = holder.querySelector("#devices");
-  const current = document.getElementById("devices");
-  if (fresh && current) {
-    current.replaceWith(fresh);
-    if (window.htmx) window.htmx.process(fresh);
+  for (const id of ["devices", "upcoming"]) {
+    const fresh = holder.querySelector(`#${id}`);
+    const current = document.getElementById(id);
+    if (fresh && current) {
+      fresh.removeAttribute("hx-swap-oob");
+      current.replaceWith(fresh);
+      if (window.htmx) window.htmx.process(fresh);
+    }
   }
 }
 
+class TookTooLong extends Error {}
+
+/** A step that may never answer (a push service out of reach): give up after a while. */
+function withPatience(promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new TookTooLong()), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 async function subscribe(button) {
+  const patience = Number(setup.dataset.patienceMs) || 20000;
   button.disabled = true;
+  show("working");
   try {
     const permission = await Notification.requestPermission();
     if (permission === "denied") return show("denied");
     if (permission !== "granted") {
       return show("failed", "Reminders stay off until notifications are allowed. You can try again any time.");
     }
-    const registration = await workerRegistration();
-    const subscription = await registration.pushManager.subscribe({
+    const registration = await withPatience(workerRegistration(), patience);
+    const subscription = await withPatience(registration.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(setup.dataset.publicKey),
-    });
+    }), patience);
     const label = document.getElementById("device-label").value.trim() || guessDeviceLabel();
-    const response = await fetch(setup.dataset.subscribeUrl, {
+    const response = await withPatience(fetch(setup.dataset.subscribeUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: {
@@ -87,7 +103,7 @@ async function subscribe(button) {
         "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
       },
       body: JSON.stringify({ ...subscription.toJSON(), device_label: label }),
-    });
+    }), patience);
     if (!response.ok) {
       const answer = await response.json().catch(() => ({}));
       const detail = Object.values(answer.errors || {}).join(" ");
@@ -96,9 +112,16 @@ async function subscribe(button) {
     show("subscribed");
     await refreshDevices();
   } catch (error) {
-    show("failed", "Reminders could not be turned on here just now. Please try again in a moment.");
+    show("failed", error instanceof TookTooLong
+      ? "The browser’s push service did not answer, so reminders are not on yet. Nothing is lost; you can try again."
+      : "Reminders could not be turned on here just now. Please try again in a moment.");
   } finally {
     button.disabled = false;
+    if (!setup.querySelector('[data-state="failed"]').hidden) {
+      // Say what happened, and keep the way to try again in reach.
+      setup.querySelector('[data-state="ready"]').hidden = false;
+      button.textContent = "Try again";
+    }
   }
 }
 

@@ -83,7 +83,7 @@ function syncDrafts() {
     return syncing.then(() => null);
   }
   syncing = (async () => {
-    const pending = await self.tendDrafts.all();
+    const pending = (await self.tendDrafts.all()).filter(self.tendSync.isSaved);
     const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
     if (!pending.length && !media) {
       reportSync({ state: "idle", synced: [], conflicts: [], rejected: [], moved: {}, remaining: 0 });
@@ -167,7 +167,7 @@ function keepUnsentEntries() {
       await self.tendDrafts.update(id, (current) => ({
         id, account, base_version: current ? current.base_version : version,
         title: form.elements.title?.value || "", body, mood: mood ? Number(mood) : null,
-        prompt: null, journey_id: null, deleted: false,
+        prompt: null, journey_id: null, deleted: false, ready: true, // "Save entry" was pressed
         revision: current ? current.revision + 1 : 1, client_updated_at: now, rejected: null,
       }));
     } catch {
@@ -204,45 +204,128 @@ function forgetSentEdits() {
   });
 }
 
-/** Sign-out: warn about drafts not yet home, then leave nothing of this person behind. */
+// Sign-out always finishes: once asked for, it is remembered on the device, so leaving the
+// page midway (a tap on a link, Back) picks it up again on the next page. Its progress shows
+// in a dialog that keeps the rest of the page out of reach meanwhile.
+const SIGNING_OUT = "tend-signing-out";
+let signingOut = null;
+let leaving = false; // this page is being left: what it was doing is picked up on the next
+window.addEventListener("pagehide", () => { leaving = true; });
+
+function progress(text) {
+  let dialog = document.getElementById("tend-signing-out");
+  if (!dialog) {
+    dialog = document.createElement("dialog");
+    dialog.id = "tend-signing-out";
+    dialog.className = "signing-out";
+    dialog.setAttribute("aria-labelledby", "tend-signing-out-title");
+    const title = document.createElement("h2");
+    title.id = "tend-signing-out-title";
+    title.textContent = "Signing out";
+    const step = document.createElement("p");
+    step.setAttribute("role", "status");
+    dialog.append(title, step);
+    dialog.addEventListener("cancel", (event) => event.preventDefault()); // Esc does not stop it
+    document.body.append(dialog);
+  }
+  if (!dialog.open) dialog.showModal();
+  dialog.querySelector("[role=status]").textContent = text;
+  return dialog;
+}
+
+function stopSigningOut(message) {
+  if (leaving) return; // requests cut short by leaving the page: the next page finishes it
+  localStorage.removeItem(SIGNING_OUT);
+  document.getElementById("tend-signing-out")?.close();
+  if (message) notice(message, { kind: "error", id: "tend-signout-stopped" });
+}
+
+function pause(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function endServerSession(session) {
+  const body = new FormData();
+  body.set("csrf_token", session.csrf_token);
+  // keepalive: the request finishes even if the page is left while it is under way.
+  const response = await fetch("/logout", {
+    method: "POST", body, credentials: "same-origin", redirect: "manual", keepalive: true,
+  });
+  return response.type === "opaqueredirect" || response.ok;
+}
+
+/** Warn about drafts not yet home, end the session, then leave nothing of this person. */
+function signOut() {
+  if (signingOut) return signingOut;
+  signingOut = (async () => {
+    localStorage.setItem(SIGNING_OUT, document.body.dataset.account || "this-device");
+    progress("Sending what is on this device home…");
+    if (self.tendDrafts) {
+      await Promise.race([syncDrafts().catch(() => null), pause(8000)]);
+      const left = (await self.tendDrafts.all()).length
+        + (self.tendMediaSync ? await self.tendMediaSync.waiting() : 0);
+      if (left) {
+        const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not reached your journal yet. ` +
+          "Signing out deletes them from this device. Sign out anyway?";
+        if (!window.confirm(question)) return stopSigningOut(null);
+      }
+    }
+    progress("Signing out…");
+    const session = self.tendSync ? await self.tendSync.readSession() : { state: "signed-out" };
+    if (session.state === "offline") {
+      return stopSigningOut("Signing out needs a connection. Your journal stays private on this device meanwhile.");
+    }
+    if (session.state === "signed-in" && !(await endServerSession(session).catch(() => false))) {
+      return stopSigningOut("Signing out did not finish. Please try again in a moment.");
+    }
+    progress("Clearing this device…");
+    await clearDevice();
+    localStorage.removeItem(SIGNING_OUT);
+    location.replace("/login");
+  })().catch(() => stopSigningOut("Signing out did not finish. Please try again in a moment."))
+    .finally(() => { signingOut = null; });
+  return signingOut;
+}
+
 function guardSignOut() {
   for (const form of document.querySelectorAll("form[data-sign-out]")) {
-    form.addEventListener("submit", async (event) => {
-      if (form.dataset.cleared === "yes") return;
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const button = form.querySelector("button");
-      if (button) button.disabled = true;
-      try {
-        if (self.tendDrafts) {
-          await syncDrafts().catch(() => null);
-          const left = (await self.tendDrafts.all()).length
-            + (self.tendMediaSync ? await self.tendMediaSync.waiting() : 0);
-          if (left) {
-            const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not synced yet. ` +
-              "Signing out deletes them from this device. Sign out anyway?";
-            if (!window.confirm(question)) return;
-          }
-        }
-        const session = self.tendSync ? await self.tendSync.readSession() : null;
-        if (session && session.csrf_token) form.elements.csrf_token.value = session.csrf_token;
-        if (session && session.state === "offline") {
-          notice("Signing out needs a connection. Your journal stays private on this device meanwhile.",
-            { kind: "error", id: "tend-signout-offline" });
-          return;
-        }
-        await clearDevice();
-        if (session && session.state === "signed-out") {
-          // Already signed out on the server (a kept page): only the device needed clearing.
-          location.assign("/login");
-          return;
-        }
-        form.dataset.cleared = "yes";
-        form.requestSubmit();
-      } finally {
-        if (button) button.disabled = false;
-      }
+      signOut();
     });
   }
+}
+
+/** Erasing the account: once it is gone (the next page has nobody signed in), nothing of
+ * it stays on this device either. A refused erase (wrong password) leaves all as it was. */
+const ERASING = "tend-erasing";
+
+function clearAfterErasing(account) {
+  for (const form of document.querySelectorAll("form[data-clears-device]")) {
+    form.addEventListener("submit", () => localStorage.setItem(ERASING, "1"));
+  }
+  if (!localStorage.getItem(ERASING)) return;
+  localStorage.removeItem(ERASING);
+  if (!account) clearDevice().catch(() => {});
+}
+
+/** A sign-out the person asked for on an earlier page, left before it finished. */
+async function finishSignOut(account) {
+  const asked = localStorage.getItem(SIGNING_OUT);
+  if (!asked) return false;
+  if (!account) {
+    // The session has ended on the server; only this device was left to clear.
+    progress("Clearing this device…");
+    await clearDevice().catch(() => {});
+    stopSigningOut(null);
+    return true;
+  }
+  if (asked !== account && asked !== "this-device") {
+    localStorage.removeItem(SIGNING_OUT); // someone else's, long ago
+    return false;
+  }
+  signOut();
+  return true;
 }
 
 /** Remove drafts, the service worker's caches and the worker itself from this device. */
@@ -250,14 +333,16 @@ async function clearDevice() {
   document.dispatchEvent(new CustomEvent("tend:clearing"));
   if (self.tendDrafts) await self.tendDrafts.clearAll();
   if (self.tendMedia) await self.tendMedia.clearAll();
+  // The worker still serving this page keeps nothing more, then goes; then its caches.
+  navigator.serviceWorker?.controller?.postMessage({ type: "forget" });
+  const registrations = (await navigator.serviceWorker?.getRegistrations()) || [];
+  await Promise.all(registrations.map((r) => r.unregister()));
   if (self.caches) {
     for (const name of await caches.keys()) {
       if (name.startsWith("tend-")) await caches.delete(name);
     }
   }
-  const registrations = (await navigator.serviceWorker?.getRegistrations()) || [];
-  await Promise.all(registrations.map((r) => r.unregister()));
-  localStorage.removeItem("tend-version");
+  for (const key of ["tend-version", "tend-keep-plan"]) localStorage.removeItem(key);
 }
 
 /** Remember who is signed in here, so drafts written offline later carry their account. */
@@ -273,6 +358,11 @@ function start() {
   forgetSentEdits();
   const account = document.body.dataset.account;
   const shell = document.body.hasAttribute("data-shell");
+  if (!shell) {
+    clearAfterErasing(account || null);
+    finishSignOut(account || null).catch(() => {});
+  }
+  if (shell) followLatePage();
   // Tend installs its worker for people who are signed in (and on its own offline pages);
   // after signing out nothing of it stays on the device.
   if (!account && !shell) return;
@@ -293,7 +383,7 @@ function start() {
   document.addEventListener("visibilitychange", async () => {
     if (document.visibilityState !== "hidden" || !self.tendDrafts) return;
     const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
-    if (!(await self.tendDrafts.all()).length && !media) return;
+    if (!(await self.tendDrafts.all()).some(self.tendSync.isSaved) && !media) return;
     if (navigator.onLine) syncAndReport();
     askBackgroundSync();
   });
@@ -310,6 +400,28 @@ function start() {
     navigator.storage?.persist?.().catch(() => {});
   });
   syncAndReport();
+}
+
+/** A kept page answered because the network was too slow (one bar of signal): ask the
+ * service worker for the real page, and open it when it arrives, unless the person has
+ * started writing here meanwhile (then offer it instead). */
+function followLatePage() {
+  const own = document.body.dataset.shell;
+  const asked = new URL(location.href);
+  asked.hash = "";
+  if (!own || asked.pathname === own || !navigator.serviceWorker?.controller) return;
+  let touched = false;
+  document.addEventListener("input", () => { touched = true; }, { once: true });
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => {
+    if (!event.data?.ready) return;
+    if (!touched) {
+      location.replace(asked.href);
+      return;
+    }
+    notice("The page you asked for has arrived.", { link: { href: asked.href, text: "Open it" }, id: "tend-late-page" });
+  };
+  navigator.serviceWorker.controller.postMessage({ type: "late-page", url: asked.href }, [channel.port2]);
 }
 
 // Classic scripts (drafts.js, sync-core.js) run before modules, so both exist by now.

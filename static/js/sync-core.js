@@ -1,7 +1,8 @@
 // Sending drafts home (POST /api/sync, see docs/sync.md). Shared by pages and the service
 // worker, so Background Sync and an open page run the same code; a Web Lock keeps them
 // from syncing at the same moment. A draft leaves the device only once the server
-// acknowledged it, and only under the account that wrote it.
+// acknowledged it, and only under the account that wrote it. Only saved drafts travel: a
+// draft the person has not saved yet (ready: false) stays on the device until they do.
 (function (scope) {
   "use strict";
   const BATCH_DRAFTS = 50;
@@ -31,6 +32,8 @@
       mood: draft.mood ?? null,
       prompt: draft.prompt ?? null,
       journey_id: draft.journey_id ?? null,
+      feelings: draft.feelings ?? null,
+      body_map: draft.body_map ?? null,
       client_updated_at: draft.client_updated_at || null,
       deleted: Boolean(draft.deleted),
     };
@@ -81,16 +84,26 @@
     }
   }
 
+  /** Drafts written before "ready" existed were all meant for the journal. */
+  function isSaved(draft) {
+    return draft.ready !== false;
+  }
+
+  async function savedDrafts(account) {
+    const drafts = account ? await scope.tendDrafts.forAccount(account) : await scope.tendDrafts.all();
+    return drafts.filter(isSaved);
+  }
+
   async function syncOnce() {
     const session = await readSession();
     const summary = { state: session.state, synced: [], conflicts: [], rejected: [], moved: {},
                       remaining: 0, account: session.user_id || null };
     if (session.state !== "signed-in") {
-      summary.remaining = (await scope.tendDrafts.all()).length
+      summary.remaining = (await savedDrafts(null)).length
         + (scope.tendMediaSync ? await scope.tendMediaSync.waiting() : 0);
       return summary;
     }
-    const mine = (await scope.tendDrafts.forAccount(session.user_id))
+    const mine = (await savedDrafts(session.user_id))
       .filter((d) => !(d.rejected && d.rejected_revision === d.revision));
     for (const batch of batches(mine)) {
       let response;
@@ -126,7 +139,7 @@
     if (scope.tendMediaSync && summary.state === "signed-in") {
       await scope.tendMediaSync.uploadAll(session, summary);
     }
-    summary.remaining = (await scope.tendDrafts.forAccount(session.user_id)).length
+    summary.remaining = (await savedDrafts(session.user_id)).length
       + (scope.tendMediaSync ? await scope.tendMediaSync.waiting(session.user_id) : 0);
     return summary;
   }
@@ -150,5 +163,5 @@
     }
   }
 
-  scope.tendSync = { syncNow, readSession, batches, wireDraft };
+  scope.tendSync = { syncNow, readSession, batches, wireDraft, isSaved };
 })(self);

@@ -1,7 +1,9 @@
 // Tend's service worker, version {{ version }}. Rendered by the server, so the list below
 // holds exactly the versioned URLs the pages use.
-// It keeps the app (styles, scripts, icons, the editor shell and the offline page) and
-// never a page with journal text: pages always come from the network while there is one.
+// It keeps the app (styles, scripts, icons, the editor, capture, the crisis lines and the
+// offline page) and never a page with journal text: pages come from the network while there
+// is one. When the network is slower than PATIENCE_MS, a kept page answers meanwhile and the
+// real one follows when it arrives (held in memory only, until that page asks for it).
 "use strict";
 
 importScripts(
@@ -16,12 +18,26 @@ const VERSION = {{ version|tojson }};
 const CACHE_PREFIX = "tend-static-";
 const STATIC_CACHE = CACHE_PREFIX + VERSION;
 const PRECACHE = {{ precache|tojson }};
+const PATIENCE_MS = {{ patience_ms|tojson }};
 const WRITE_URL = {{ url_for('pwa.write')|tojson }};
+const CAPTURE_URL = {{ url_for('pwa.capture')|tojson }};
 const OFFLINE_URL = {{ url_for('pwa.offline')|tojson }};
-// Shell pages answer for themselves offline (the recorder, the drawing pad).
-const SHELL_PATHS = [WRITE_URL, OFFLINE_URL, {{ url_for('media.record')|tojson }}, {{ url_for('media.draw')|tojson }}];
-// Where the editor is the best answer offline: the home screen start page and the journal.
-const EDITOR_PATHS = ["/", "/journal", WRITE_URL];
+const SUPPORT_URL = {{ url_for('support.offline')|tojson }};
+// The best kept page for a path with no connection: the editor for the home screen start
+// page and the journal, capture for itself, the crisis lines for Support; else a kind note.
+const SHELL_FOR = new Map([
+  ["/", WRITE_URL],
+  ["/journal", WRITE_URL],
+  [WRITE_URL, WRITE_URL],
+  [CAPTURE_URL, CAPTURE_URL],
+  [{{ url_for('support.support')|tojson }}, SUPPORT_URL],
+  [{{ url_for('support.safety_plan')|tojson }}, SUPPORT_URL],
+  [SUPPORT_URL, SUPPORT_URL],
+  // The recorder and the drawing pad answer for themselves.
+  [{{ url_for('media.record')|tojson }}, {{ url_for('media.record')|tojson }}],
+  [{{ url_for('media.draw')|tojson }}, {{ url_for('media.draw')|tojson }}],
+]);
+const LATE_PAGE_MS = 60 * 1000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -48,6 +64,9 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Set when the device is being cleared (signing out, erasing): nothing more is kept.
+let forgetting = false;
+
 function isStatic(url) {
   return url.pathname.startsWith("/static/");
 }
@@ -59,29 +78,71 @@ async function fromCacheFirst(request) {
   const response = await fetch(request);
   const url = new URL(request.url);
   // Only versioned files: their content never changes under the same URL.
-  if (response.ok && url.searchParams.has("v")) {
+  if (response.ok && url.searchParams.has("v") && !forgetting) {
     const cache = await caches.open(STATIC_CACHE);
     await cache.put(request, response.clone());
   }
   return response;
 }
 
-async function networkFirstPage(request) {
-  try {
-    return await fetch(request);
-  } catch (error) {
-    const path = new URL(request.url).pathname;
-    const fallback = SHELL_PATHS.includes(path) ? path : EDITOR_PATHS.includes(path) ? WRITE_URL : OFFLINE_URL;
-    // The shell pages hold nothing personal and are the same for everyone.
-    const cached =
-      (await caches.match(fallback, { ignoreVary: true })) ||
-      (await caches.match(OFFLINE_URL, { ignoreVary: true }));
-    if (cached) return cached;
-    return new Response("Tend is offline just now. Please try again when there is a connection.", {
-      status: 503,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+async function keptPageFor(request) {
+  const path = new URL(request.url).pathname;
+  const fallback = SHELL_FOR.get(path) || OFFLINE_URL;
+  // The shell pages hold nothing personal and are the same for everyone.
+  const cached =
+    (await caches.match(fallback, { ignoreVary: true })) ||
+    (await caches.match(OFFLINE_URL, { ignoreVary: true }));
+  if (cached) return cached;
+  return new Response("Tend is offline just now. Please try again when there is a connection.", {
+    status: 503,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+// Pages that arrived after a kept page answered for them, by URL: in memory, for a minute at
+// most, served once to the page that asks (see the "late-page" message below).
+const latePages = new Map();
+
+function pageKey(url) {
+  const parsed = new URL(url);
+  parsed.hash = "";
+  return parsed.href;
+}
+
+async function networkFirstPage(event) {
+  const request = event.request;
+  const key = pageKey(request.url);
+  const late = latePages.get(key);
+  if (late && late.response) {
+    latePages.delete(key);
+    return late.response;
   }
+  const network = fetch(request);
+  let timer;
+  const patience = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), PATIENCE_MS);
+  });
+  try {
+    const answer = await Promise.race([network, patience]);
+    if (answer) return answer;
+  } catch (error) {
+    return keptPageFor(request); // no connection at all
+  } finally {
+    clearTimeout(timer);
+  }
+  // One bar of signal: the kept page now, the real one when (if) it comes.
+  const entry = { response: null };
+  entry.arrived = network.then(
+    (response) => { entry.response = response; return true; },
+    () => false
+  );
+  latePages.set(key, entry);
+  event.waitUntil(
+    entry.arrived.then(() => new Promise((resolve) => setTimeout(resolve, LATE_PAGE_MS))).then(() => {
+      if (latePages.get(key) === entry) latePages.delete(key);
+    })
+  );
+  return keptPageFor(request);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -90,7 +151,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(networkFirstPage(request));
+    event.respondWith(networkFirstPage(event));
   } else if (isStatic(url)) {
     event.respondWith(fromCacheFirst(request));
   }
@@ -114,6 +175,14 @@ self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "version" && event.ports[0]) {
     event.ports[0].postMessage({ version: VERSION });
   }
+  // A kept page that answered for a slow one asks whether the real page has come.
+  if (event.data && event.data.type === "late-page" && event.ports[0]) {
+    const late = latePages.get(pageKey(event.data.url));
+    const port = event.ports[0];
+    if (!late) port.postMessage({ ready: false });
+    else event.waitUntil(late.arrived.then((ready) => port.postMessage({ ready })));
+  }
+  if (event.data && event.data.type === "forget") forgetting = true;
   // A page that just opened asks a version installed on an earlier visit to take over.
   if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
 });

@@ -147,3 +147,37 @@ def test_authenticate_upgrades_weaker_hashes(app):
     assert services.authenticate("old@example.org", PASSWORD) == user
     assert "m=19456,t=2,p=1" in user.password_hash
     assert services.authenticate("old@example.org", "wrong password") is None
+
+
+def test_after_erasing_an_account_the_page_says_goodbye_not_welcome_back(alice):
+    response = alice.submit("/account/delete", {"password": PASSWORD,
+                                                "confirmation": "delete my journal"})
+    assert response.status_code == 302 and response.location == "/login"
+    html = alice.get("/login").get_data(as_text=True)
+    assert "Welcome back" not in html and "Your journal is here" not in html
+    assert "Goodbye, and gentle care" in html
+    assert "Welcome back" in alice.get("/login").get_data(as_text=True)  # only that once
+
+
+def test_light_or_dark_is_kept_for_the_person(alice):
+    assert 'data-theme="system"' in alice.get("/").get_data(as_text=True)
+    response = alice.submit("/account/theme", {"theme": "dark"})
+    assert response.status_code == 302 and response.location == "/more"
+    assert '<html lang="en" data-theme="dark">' in alice.get("/journal").get_data(as_text=True)
+    answer = alice.post("/account/theme", data={"theme": "light",
+                                                "csrf_token": alice.csrf_token()},
+                        headers={"Accept": "application/json"})
+    assert answer.get_json() == {"theme": "light"}
+    refused = alice.post("/account/theme", data={"theme": "neon",
+                                                 "csrf_token": alice.csrf_token()},
+                         headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and "theme" in refused.get_json()["errors"]
+    assert 'data-theme="light"' in alice.get("/").get_data(as_text=True)
+
+
+def test_sign_out_lives_in_more_and_account_away_from_support(alice):
+    today = alice.get("/").get_data(as_text=True)
+    header = today[today.index('<header class="topbar">'):today.index("</header>")]
+    assert "Support" in header and "Sign out" not in header
+    for path in ["/more", "/account"]:
+        assert "data-sign-out" in alice.get(path).get_data(as_text=True), path

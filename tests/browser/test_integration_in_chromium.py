@@ -85,8 +85,9 @@ def test_an_integration_day_on_a_phone(phone, tmp_path):
     no_horizontal_overflow(page)
     page.screenshot(path=str(tmp_path / "4-today-ticked.png"), full_page=True)
 
-    # Open the integration brief for the journey.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journeys").click()
+    # Open the integration brief for the journey: Journeys live under More.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
+    page.get_by_role("link", name="Journeys").click()
     page.locator(".arc h2 a").first.click()
     page.get_by_role("link", name="Integration brief").click()
     brief = page.locator("article.brief")

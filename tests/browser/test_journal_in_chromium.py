@@ -78,7 +78,8 @@ def test_journal_day_on_a_phone(phone, tmp_path):
     assert stored["I saw a field of blue light, and it was calm."].mood == 5
     assert stored["A second, unrelated note."].deleted_at is None
 
-    # Sign out.
+    # Sign out, from More (away from Support).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
     assert page.get_by_text("You’re signed out").is_visible() or page.get_by_text(

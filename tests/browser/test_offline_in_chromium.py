@@ -8,55 +8,18 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from tests.conftest import CHROMIUM_ARGS
-from webapp.extensions import db
-from webapp.journal.models import Entry
+from tests.browser.conftest import (
+    PHONE,
+    Problems,
+    cache_names,
+    drafts_on_device,
+    stored_entries,
+    wait_for_server,
+    wait_until_controlled,
+)
 
 pytestmark = pytest.mark.browser
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-
-
-class Problems(list):
-    """Console errors about the CSP and uncaught page errors, from every page of a context."""
-
-    def watch(self, page):
-        page.on(
-            "console",
-            lambda msg: self.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None,
-        )
-        page.on("pageerror", lambda err: self.append(f"page error: {err}"))
-        return page
-
-
-@pytest.fixture
-def installed_phone(playwright_instance, chromium_path, live_server, tmp_path):
-    """A phone browser with a real profile on disk, as an installed app has."""
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=chromium_path,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        base_url=live_server.url,
-        **PHONE,
-    )
-    problems = Problems()
-    context.on("page", problems.watch)
-    for page in context.pages:
-        problems.watch(page)
-    yield context, problems
-    context.close()
-    assert not problems, f"the browser reported: {problems}"
-
 
 PASSWORD = "slow breath, long exhale"
 
@@ -89,43 +52,6 @@ def end_session(context, page) -> None:
     context.clear_cookies()
 
 
-def wait_until_controlled(page) -> None:
-    """Wait for the service worker to be installed, precached and in control of the page."""
-    controlled = page.evaluate(
-        """async () => {
-            await navigator.serviceWorker.ready;
-            if (!navigator.serviceWorker.controller) {
-                await new Promise((resolve) =>
-                    navigator.serviceWorker.addEventListener("controllerchange", resolve));
-            }
-            return Boolean(navigator.serviceWorker.controller);
-        }"""
-    )
-    assert controlled
-
-
-def cache_names(page) -> list[str]:
-    return page.evaluate("async () => await caches.keys()")
-
-
-def drafts_on_device(page) -> list[dict]:
-    return page.evaluate("async () => await self.tendDrafts.all()")
-
-
-def wait_for_server(page, check, seconds: float = 15) -> None:
-    """Poll a condition while the browser works (its events arrive during Playwright calls)."""
-    for _ in range(int(seconds * 5)):
-        if check():
-            return
-        page.wait_for_timeout(200)
-    assert check()
-
-
-def stored_entries() -> list[Entry]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Entry).order_by(Entry.created_at)))
-
-
 def test_installable_offline_first_and_synced_when_back_online(installed_phone, tmp_path):
     context, _ = installed_phone
     page = context.pages[0] if context.pages else context.new_page()
@@ -149,25 +75,27 @@ def test_installable_offline_first_and_synced_when_back_online(installed_phone, 
     assert page.evaluate("navigator.onLine") is False
     page.screenshot(path=str(tmp_path / "offline-cold-start.png"))
 
-    # Write offline: kept on the device within a second, and listed as waiting.
+    # Write offline: kept on the device within a second, as a draft until saved.
     editor.fill("Written on the mountain, far from any signal.")
     status = page.locator("#draft-status")
-    expect(status).to_have_text("Saved on this device")
+    expect(status).to_have_text("Draft kept on this device")
     page.get_by_role("button", name="Save entry").click()
     expect(status).to_contain_text("Saved on this device. It will sync")
     waiting = page.get_by_role("region", name="Waiting to sync")
     expect(waiting.get_by_role("link", name="Written on the mountain")).to_be_visible()
     expect(editor).to_have_value("")
 
-    # A second one, left open in the editor.
+    # A second one, left open in the editor: a draft, not saved yet.
     editor.fill("A second thought, still open.")
-    expect(status).to_have_text("Saved on this device")
+    expect(status).to_have_text("Draft kept on this device")
     page.screenshot(path=str(tmp_path / "offline-writing.png"))
 
-    # Reload offline: both are still on the device.
+    # Reload offline: both are still on the device, each where it belongs.
     page.reload()
     waiting = page.get_by_role("region", name="Waiting to sync")
-    expect(waiting.get_by_role("listitem")).to_have_count(2)
+    expect(waiting.get_by_role("listitem")).to_have_count(1)
+    unsaved = page.get_by_role("region", name="Drafts on this device")
+    expect(unsaved.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_label("What is here for you today?")).to_have_value(
         "A second thought, still open."
     )
@@ -177,10 +105,15 @@ def test_installable_offline_first_and_synced_when_back_online(installed_phone, 
     )
     assert stored_entries() == []
 
-    # The network returns: the drafts go home and leave the device.
+    # The network returns: the saved one goes home; the draft stays until it is saved.
     context.set_offline(False)
-    expect(page.locator("#draft-status")).to_have_text("Synced", timeout=15_000)
-    expect(page.get_by_role("region", name="Waiting to sync")).to_be_hidden()
+    expect(page.get_by_role("region", name="Waiting to sync")).to_be_hidden(timeout=15_000)
+    assert [e.body for e in stored_entries()] == ["Written on the mountain, far from any signal."]
+    assert [d["body"] for d in drafts_on_device(page)] == ["A second thought, still open."]
+    page.get_by_role("region", name="Drafts on this device").get_by_role(
+        "link", name="A second thought").click()
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#draft-status")).to_have_text("Saved to your journal", timeout=15_000)
     assert drafts_on_device(page) == []
     bodies = sorted(e.body for e in stored_entries())
     assert bodies == [
@@ -218,8 +151,8 @@ def test_journal_pages_are_never_kept_by_the_service_worker(installed_phone):
             return texts;
         }"""
     )
-    # The editor shell, the offline page, the recorder and the drawing pad.
-    assert len(cached_text) == 4
+    # The editor, capture, the crisis lines, the offline page, the recorder and the pad.
+    assert len(cached_text) == 6
     assert all("Something only I should read." not in text for text in cached_text)
     assert all('name="csrf-token" content=""' in text for text in cached_text)
 
@@ -243,17 +176,24 @@ def test_two_devices_editing_the_same_entry_keep_both_texts(browser, live_server
     editor = phone_page.get_by_label("What is here for you today?")
     editor.fill("The wave, as I first wrote it.")
     status = phone_page.locator("#draft-status")
-    expect(status).to_have_text("Saved on this device")
-    # A short drop in signal: when it returns the draft syncs, and stays open for more.
+    expect(status).to_have_text("Draft kept on this device")
+    # A short drop in signal: a draft is not sent when the signal returns, only once saved.
     phone.set_offline(True)
     phone.set_offline(False)
-    expect(status).to_have_text("Synced", timeout=15_000)
+    phone_page.wait_for_timeout(1000)
+    assert stored_entries() == []
+    phone_page.get_by_role("button", name="Save entry").click()
+    expect(status).to_have_text("Saved to your journal", timeout=15_000)
     [original] = stored_entries()
 
-    # More words on the phone, offline; meanwhile the laptop edits the same entry.
+    # More words on the phone, offline, from the journal; meanwhile the laptop edits it too.
+    phone_page.goto("/journal")
+    phone_page.locator(f"#entry-{original.id}").get_by_role("link", name="Edit").click()
     phone.set_offline(True)
-    editor.fill("The wave, as I first wrote it, and what it carried.")
-    expect(status).to_have_text("Saved on this device")
+    phone_page.locator("li.entry.editing textarea").fill(
+        "The wave, as I first wrote it, and what it carried.")
+    phone_page.locator("li.entry.editing").get_by_role("button", name="Save entry").click()
+    expect(phone_page.get_by_text("this entry is saved on this device")).to_be_visible()
 
     sign_in(laptop_page, "tide@example.org")
     entry = laptop_page.locator(f"#entry-{original.id}")
@@ -303,7 +243,9 @@ def test_sign_out_warns_about_unsynced_drafts_then_clears_the_device(installed_p
     context.route("**/api/sync", lambda route: route.fulfill(status=503, body="down"))
     page.goto("/write")
     page.get_by_label("What is here for you today?").fill("Not home yet.")
-    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_have_text("Draft kept on this device")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#draft-status")).to_contain_text("Saved on this device.")
 
     questions = []
 
@@ -311,11 +253,14 @@ def test_sign_out_warns_about_unsynced_drafts_then_clears_the_device(installed_p
         questions.append(dialog.message)
         dialog.dismiss()
 
+    page.goto("/more")
     page.once("dialog", decline)
     page.get_by_role("button", name="Sign out").click()
+    wait_for_server(page, lambda: questions)
+    expect(page.get_by_role("dialog", name="Signing out")).to_be_hidden()
     expect(page.get_by_role("button", name="Sign out")).to_be_enabled()
-    assert questions and "not synced yet" in questions[0]
-    assert "/write" in page.url
+    assert "not reached your journal yet" in questions[0]
+    assert "/more" in page.url
     assert [d["body"] for d in drafts_on_device(page)] == ["Not home yet."]
 
     page.once("dialog", lambda dialog: dialog.accept())
@@ -341,7 +286,7 @@ def test_an_expired_session_keeps_drafts_until_the_person_signs_in(installed_pho
     end_session(context, page)
     context.set_offline(True)
     page.get_by_label("What is here for you today?").fill("Written after the session ended.")
-    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_have_text("Draft kept on this device")
     context.set_offline(False)
     page.get_by_role("button", name="Save entry").click()
     expect(page.locator("#draft-status")).to_contain_text("Sign in to sync")
@@ -588,7 +533,7 @@ def test_signing_out_from_a_kept_page_after_the_session_ended_still_clears_the_d
     end_session(context, page)
     page.goto("/write")
     expect(page.get_by_role("link", name="Sign in to sync")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Clear this device").click()
     page.wait_for_url("**/login")
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
     assert cache_names(page) == []
@@ -603,9 +548,9 @@ def test_the_editor_fits_a_360px_screen_with_large_targets(browser, live_server,
     page.goto("/write")
     editor = page.locator("#draft-editor").get_by_label("What is here for you today?")
     editor.fill("x" * 400)
-    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_have_text("Draft kept on this device")
     page.get_by_role("button", name="New entry").click()
-    expect(page.get_by_role("region", name="Waiting to sync")).to_be_visible()
+    expect(page.get_by_role("region", name="Drafts on this device")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
     small_targets = page.evaluate(
@@ -632,7 +577,7 @@ def test_the_editor_keeps_words_within_a_second_even_while_typing_on(browser, li
     page.keyboard.type("breathing in, breathing out...", delay=100)
     [draft] = drafts_on_device(page)
     assert len(draft["body"]) >= 15, draft["body"]
-    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_have_text("Draft kept on this device")
     for _ in range(10):  # and the last words follow within a second
         page.wait_for_timeout(200)
         if drafts_on_device(page)[0]["body"] == "breathing in, breathing out...":
@@ -665,9 +610,9 @@ def test_a_locked_device_offline_can_write_but_not_read_earlier_drafts(installed
     context.set_offline(True)
     page.goto("/write")
     page.get_by_label("What is here for you today?").fill("An earlier, private draft.")
-    expect(page.locator("#draft-status")).to_contain_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_contain_text("kept on this device")
     page.get_by_role("button", name="New entry").click()
-    waiting = page.get_by_role("region", name="Waiting to sync")
+    waiting = page.get_by_role("region", name="Drafts on this device")
     expect(waiting.get_by_role("link", name="An earlier, private draft.")).to_be_visible()
 
     # The phone was put down an hour ago and someone else picks it up, still offline.
@@ -679,12 +624,12 @@ def test_a_locked_device_offline_can_write_but_not_read_earlier_drafts(installed
     )
     expect(page.get_by_text("Tend is locked on this device")).to_be_visible()
     expect(page.get_by_text("An earlier, private draft.")).to_have_count(0)
-    expect(page.get_by_role("region", name="Waiting to sync")).to_be_hidden()
+    expect(page.get_by_role("region", name="Drafts on this device")).to_be_hidden()
     page.goto("/write")  # opened again, still offline and locked
     expect(page.get_by_text("Tend is locked on this device")).to_be_visible()
     expect(page.get_by_text("An earlier, private draft.")).to_have_count(0)
     page.get_by_label("What is here for you today?").fill("A new note, written while locked.")
-    expect(page.locator("#draft-status")).to_contain_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_contain_text("kept on this device")
     page.screenshot(path=str(tmp_path / "locked-offline.png"))
     drafts = page.evaluate(
         """() => new Promise((resolve) => {

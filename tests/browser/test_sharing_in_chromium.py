@@ -78,7 +78,9 @@ def assert_accessible(page) -> None:
 
 
 def decode_qr(page) -> str:
-    png = page.locator("[data-share-qr]").screenshot()
+    code = page.locator("[data-share-qr]")
+    code.evaluate("el => el.scrollIntoView({block: 'center'})")  # clear of the tab bar
+    png = code.screenshot()
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert found, "no QR code could be read from the page"
     return found[0].text

@@ -94,7 +94,7 @@ def test_export_needs_an_account(client):
 def test_insights_draw_inline_svg_charts_with_table_fallbacks(alice):
     fill_alices_journal(alice)
     html = alice.get("/insights").get_data(as_text=True)
-    assert html.count("<svg") == 2
+    assert html.count('<svg class="chart"') == 2
     assert '<polyline class="chart-line"' in html or '<circle class="chart-dot"' in html
     assert '<rect class="chart-bar"' in html
     assert html.count("Show as a table") == 2

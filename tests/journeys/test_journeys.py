@@ -125,3 +125,21 @@ def test_editing_and_removing_a_journey_keeps_its_entries(alice):
 def test_unknown_journey_ids_are_404(alice):
     assert alice.get(f"/journeys/{uuid.uuid4()}").status_code == 404
     assert alice.get("/journeys/not-a-uuid/brief").status_code == 404
+
+
+def test_preparing_gives_each_question_a_place_to_write(alice):
+    from webapp.content import PREPARING_PROMPTS
+
+    html = alice.get("/journeys/prepare").get_data(as_text=True)
+    for prompt in PREPARING_PROMPTS:
+        assert f'name="prompt_id" value="{prompt.id}"' in html
+        assert f'id="answer-{prompt.id}"' in html
+    first = PREPARING_PROMPTS[0]
+    response = alice.submit("/entries", {"body": "To meet the fear kindly.", "prompt_id": first.id,
+                                         "back": "prepare"})
+    assert response.status_code == 302 and response.location == "/journeys/prepare"
+    [entry] = db.session.scalars(select(Entry)).all()
+    assert (entry.body, entry.prompt_id) == ("To meet the fear kindly.", first.id)
+    fragment = alice.submit("/entries", {"body": "Rest after.", "prompt_id": first.id},
+                            htmx=True)
+    assert fragment.status_code == 201 and "Rest after." in fragment.get_data(as_text=True)

@@ -179,3 +179,22 @@ def test_removing_a_practice(alice):
     assert "A small altar is no longer on your list." in alice.get("/practices").get_data(
         as_text=True
     )
+
+
+def test_an_integration_session_asks_for_its_day_instead_of_ticking_every_day(alice):
+    html = alice.get("/practices/choose/integration-session").get_data(as_text=True)
+    assert 'name="days" value="0" checked' not in html
+    assert "tick the day of your session" in html
+    everyday = alice.get("/practices/choose/breathwork").get_data(as_text=True)
+    assert everyday.count('name="days" value=') == everyday.count(" checked><span>") == 7
+
+
+def test_the_practice_page_opens_how_to_as_a_card_with_a_marker(alice):
+    alice.submit("/practices", {"practice": "breathwork", "days": ["0"], "time": "08:00"})
+    chosen = db.session.scalars(select(ChosenPractice)).one()
+    html = alice.get(f"/practices/{chosen.id}").get_data(as_text=True)
+    assert '<details class="how-to card">' in html and "<ul class=\"ticks card\">" in html
+    from webapp.config import PROJECT_ROOT
+
+    css = (PROJECT_ROOT / "static/css/tend.css").read_text()
+    assert ".ticks.card { padding:" in css and ".how-to summary::before" in css

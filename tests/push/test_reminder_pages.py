@@ -268,3 +268,34 @@ def test_a_person_with_a_device_sees_it_listed_after_subscribing(push_service, a
     subscribe(alice_user, push_service.new_subscriber(), "Kitchen tablet")
     html = alice.get("/settings/reminders/devices").get_data(as_text=True)
     assert "Kitchen tablet" in html
+
+
+def test_later_opened_without_a_notification_answers_kindly(client, alice):
+    for visitor in (client, alice):
+        response = visitor.get("/reminders/later")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "Nothing to put off here" in html and "nothing you need to do" in html
+    stale = alice.get("/reminders/later?t=long-gone")
+    assert stale.status_code == 404 and "Nothing to put off here" in stale.get_data(as_text=True)
+
+
+def test_with_no_device_the_page_says_nothing_will_arrive_instead_of_offering_a_test(
+    alice, alice_user
+):
+    schedules.plan_test_reminder(alice_user)  # something is planned...
+    html = alice.get("/settings/reminders").get_data(as_text=True)
+    assert "Send a test reminder" not in html
+    assert "Nothing will arrive until one does" in html
+    assert "none will arrive until a device has reminders turned on" in html
+    post_json(alice, "/settings/reminders/devices", browser_subscription())
+    html = alice.get("/settings/reminders").get_data(as_text=True)
+    assert "Send a test reminder" in html
+    assert "none will arrive until" not in html
+    fragment = alice.get("/settings/reminders/devices", headers={"HX-Request": "true"})
+    assert 'id="upcoming" hx-swap-oob="true"' in fragment.get_data(as_text=True)
+
+
+def test_turning_reminders_on_waits_only_so_long(alice):
+    html = alice.get("/settings/reminders").get_data(as_text=True)
+    assert 'data-patience-ms="20000"' in html

@@ -221,3 +221,27 @@ def test_exports_appear_in_the_security_log(alice):
     kinds = [e.kind for e in db.session.scalars(select(SecurityEvent))]
     assert kinds.count("export") == 2
     assert "Journal exported" in alice.get("/account").get_data(as_text=True)
+
+
+def test_a_closed_browser_that_was_not_remembered_leaves_the_devices_list(app, alice):
+    sign_in(app, PHONE_UA)  # a phone's browser, not remembered, then closed: never seen again
+    kept = sign_in(app, LAPTOP_UA, remember=True)
+    phone = db.session.scalars(
+        select(DeviceSession).where(DeviceSession.device == "Chrome on Android")
+    ).one()
+    def devices_listed() -> str:
+        html = alice.get("/account").get_data(as_text=True)
+        return html[html.index('id="devices-heading"'):html.index('id="password-heading"')]
+
+    assert "Chrome on Android" in devices_listed()
+    # Its cookie died with the browser; its time runs out with no visit.
+    phone.expires_at = utcnow() - timedelta(minutes=1)
+    phone_id = phone.id
+    db.session.commit()
+    html = devices_listed()
+    assert "Chrome on Android" not in html and "Firefox on macOS" in html
+    db.session.expire_all()
+    assert db.session.get(DeviceSession, phone_id) is None
+    assert kept.get("/account").status_code == 200
+    # The device's button names it, for a screen reader, and never wraps (tend.css).
+    assert 'aria-label="Sign out Firefox on macOS"' in html

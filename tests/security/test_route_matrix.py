@@ -74,6 +74,11 @@ RULES = {
     "support.support": "public",  # crisis lines must be one tap away, signed in or not
     "support.safety_plan": "person",
     "support.print_safety_plan": "person",
+    "support.offline": "public",  # the crisis lines kept for offline use: nothing personal
+    "support.kept_plan": "person",
+    "auth.set_theme": "person",
+    "pwa.capture": "public",
+    "today.check_in": "person",
     "push.settings_page": "person",
     "push.save_settings": "person",
     "push.devices_fragment": "person",

@@ -361,3 +361,16 @@ def test_nobody_else_sees_or_revokes_someones_shares(app, alice, bob, arc):
     assert bob.submit(f"/shares/{share_id}/revoke").status_code == 404
     assert open_link(recipient(app), link).status_code == 200  # still open
     assert "Not opened yet." not in text(alice.get("/shares"))  # and Alice sees the opening
+
+
+def test_a_shared_capture_reads_as_words(alice, client):
+    from tests.arc import person
+    from tests.shares.story import make_link, open_link
+    from webapp.journal import services as journal
+
+    entry = journal.create_entry(person("alice@example.org"), journal.parse_entry_input({
+        "body": "", "feelings": [{"feeling": "tender", "intensity": 2}],
+        "body_map": [{"region": "chest", "qualities": ["warm"]}]}))
+    link = make_link(alice, kind="entries", entry=[str(entry.id)])
+    html = open_link(client, link).get_data(as_text=True)
+    assert "Feelings: Tender (quite)" in html and "In the body: Chest and heart (warm)" in html

@@ -48,7 +48,7 @@ def test_logging_a_journey_shows_day_and_phase_on_today(alice):
     )
     (journey,) = db.session.scalars(select(Journey))
     assert journey.intention == "To listen to my body."
-    assert "Your intention:</span> To listen to my body." in page
+    assert "Your intention:</span> <bdi>To listen to my body.</bdi>" in page
     assert f'href="/journeys/{journey.id}"' in page
 
 

@@ -118,7 +118,20 @@ def end_device_session(user: User) -> None:
         events.device_signed_out.send(user.id, device_session_id=device_session.id)
 
 
-def device_sessions(user: User) -> list[DeviceSession]:
+def device_sessions(user: User, *, now: datetime | None = None) -> list[DeviceSession]:
+    """The devices still signed in. A session that ran out (a browser closed without
+    "remember this device" is never seen again) is deleted here rather than listed."""
+    now = now or utcnow()
+    ended = list(db.session.scalars(
+        select(DeviceSession.id).where(
+            DeviceSession.user_id == user.id, DeviceSession.expires_at <= now
+        )
+    ))
+    if ended:
+        db.session.execute(delete(DeviceSession).where(DeviceSession.id.in_(ended)))
+        db.session.commit()
+        for device_session_id in ended:
+            events.device_signed_out.send(user.id, device_session_id=device_session_id)
     return list(
         db.session.scalars(
             select(DeviceSession)

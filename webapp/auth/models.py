@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
     # Grows whenever any of their entries changes; keys the rendered-timeline cache.
     journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Light, dark, or following the device (content.THEMES); kept on the device too.
+    theme: Mapped[str] = mapped_column(String(8), default="system", server_default="system")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set by whoever runs Tend (`flask users disable`): no sign-in, no reminders, nothing lost.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -122,7 +122,8 @@ def login():
     status = 422 if error else 200
     return (
         render_template(
-            "auth/login.html", error=error, form=request.form, next=request.args.get("next", "")
+            "auth/login.html", error=error, form=request.form, next=request.args.get("next", ""),
+            farewell=session.pop("farewell", False) and request.method == "GET",
         ),
         status,
     )
@@ -174,6 +175,18 @@ def change_password():
     )
 
 
+@bp.post("/account/theme")
+@login_required
+def set_theme():
+    """The light or dark choice; a script applies it at once, this keeps it for the person."""
+    errors = save_form(lambda: services.set_theme(current_user, request.form.get("theme")))
+    if request.accept_mimetypes.best == "application/json":
+        return ({"theme": current_user.theme}, 200) if not errors else ({"errors": errors}, 422)
+    if errors:
+        flash(errors["theme"], "error")
+    return redirect(url_for("today.more"))
+
+
 @bp.post("/account/sessions/<uuid:session_id>/revoke")
 @login_required
 def revoke_session(session_id: uuid.UUID):
@@ -201,6 +214,7 @@ def delete_account():
         if not errors:
             logout_user()
             session.clear()
+            session["farewell"] = True  # the sign-in page says goodbye, not "welcome back"
             flash("Your account and everything in it are deleted. Take gentle care.", "info")
             return redirect(url_for("auth.login"))
     return form_page("auth/delete.html", errors, phrase=services.ERASE_PHRASE)
@@ -210,8 +224,8 @@ def delete_account():
 
 # What a locked device may still reach: the way to unlock or leave, help, and the app's files.
 OPEN_WHILE_LOCKED = {
-    "auth.unlock", "auth.lock", "auth.logout", "support.support", "static",
-    "pwa.manifest", "pwa.service_worker", "pwa.write", "pwa.offline",
+    "auth.unlock", "auth.lock", "auth.logout", "support.support", "support.offline", "static",
+    "pwa.manifest", "pwa.service_worker", "pwa.write", "pwa.capture", "pwa.offline",
 }
 
 

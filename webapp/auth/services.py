@@ -12,6 +12,7 @@ from webapp.auth.lock import forget_wrong_pins
 from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.calendar import clean_timezone
+from webapp.content import THEMES
 from webapp.crypto import current_keyring
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -73,6 +74,15 @@ def set_password(user: User, new: str, *, event: str = "password_changed") -> No
     db.session.commit()
     sign_out_other_devices(user)
     record_event(user, event)
+
+
+def set_theme(user: User, theme: object) -> str:
+    """Light, dark, or like the device; the same on every device the person uses."""
+    if not isinstance(theme, str) or theme not in THEMES:
+        raise ValidationError({"theme": "Choose light, dark, or like this device."})
+    user.theme = theme
+    db.session.commit()
+    return theme
 
 
 def erase_account(user: User, password: str, confirmation: str) -> None:

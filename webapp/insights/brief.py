@@ -13,6 +13,7 @@ from webapp.auth.models import User
 from webapp.calendar import days_since, zone_of
 from webapp.content import PRACTICES_BY_ID
 from webapp.extensions import db
+from webapp.insights.feelings import PhaseCapture, captures_by_phase
 from webapp.intentions.models import Intention
 from webapp.intentions.services import list_intentions
 from webapp.journal.timeline import entries_by_phase
@@ -38,6 +39,7 @@ class IntegrationBrief:
     practices: list[PracticeDone]
     intentions: list[Intention]
     therapist_contact: str | None
+    captures: list[PhaseCapture] = ()  # feelings and the body, by phase
 
 
 def integration_brief(
@@ -81,4 +83,5 @@ def integration_brief(
         practices=practices,
         intentions=list_intentions(user, journey),
         therapist_contact=get_settings(user).therapist_contact,
+        captures=captures_by_phase(user, journey),
     )

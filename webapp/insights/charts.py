@@ -55,7 +55,8 @@ class MoodChart:
 
     @property
     def last_label(self) -> str:
-        return self.days[-1][0].strftime("%-d %b") if self.days else ""
+        """Empty when the chart holds a single day: one date under both ends says nothing."""
+        return self.days[-1][0].strftime("%-d %b") if len(self.days) > 1 else ""
 
 
 def _mood_y(value: float) -> float:

@@ -16,6 +16,9 @@ from webapp.auth.models import User
 from webapp.calendar import in_zone, zone_of
 from webapp.content import (
     ALL_PROMPTS,
+    BODY_QUALITIES,
+    BODY_REGIONS,
+    FEELINGS,
     MOODS,
     PHASES,
     PRACTICES_BY_ID,
@@ -45,6 +48,9 @@ def _entry_record(entry: Entry) -> dict:
         "title": entry.title,
         "body": entry.body,
         "mood": entry.mood,
+        # What a gentle capture noted: ids from content.FEELING_FAMILIES and BODY_REGIONS.
+        "feelings": entry.capture_data["feelings"],
+        "body_map": entry.capture_data["body"],
         "prompt_id": entry.prompt_id,
         "prompt": ALL_PROMPTS[entry.prompt_id].text if entry.prompt_id in ALL_PROMPTS else None,
         "journey_id": str(entry.journey_id) if entry.journey_id else None,
@@ -188,6 +194,14 @@ def export_markdown_zip(user: User, files: list | None = None) -> bytes:
                 lines.append(f"*Phase: {PHASES[entry['phase']].name}*")
             if entry["mood"]:
                 lines.append(f"*Mood: {MOODS[entry['mood']]}*")
+            if entry["feelings"]:
+                lines.append("*Feelings: " + ", ".join(
+                    FEELINGS.get(f["feeling"], f["feeling"]) for f in entry["feelings"]) + "*")
+            for mark in entry["body_map"]:
+                region = BODY_REGIONS.get(mark["region"])
+                felt = ", ".join(BODY_QUALITIES.get(q, q).lower() for q in mark["qualities"])
+                lines.append(f"*{region.name if region else mark['region']}"
+                             + (f": {felt}*" if felt else "*"))
             if entry["prompt"]:
                 lines += ["", f"> {entry['prompt']}"]
             lines += ["", entry["body"], ""]

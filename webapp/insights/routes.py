@@ -11,6 +11,7 @@ from webapp.auth.security_log import record_event
 from webapp.insights import bp, charts
 from webapp.insights import export as exporting
 from webapp.insights.brief import integration_brief
+from webapp.insights.feelings import captures_by_phase
 from webapp.intentions.services import list_intentions
 from webapp.journal.timeline import entries_by_phase
 from webapp.journeys.arc import get_journey_or_404, position_at
@@ -37,6 +38,7 @@ def journey(journey_id: uuid.UUID):
         journey=journey,
         groups=entries_by_phase(current_user, journey),
         intentions=list_intentions(current_user, journey),
+        captures=captures_by_phase(current_user, journey),
         position=position_at(current_user),
         form={},
         errors={},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
@@ -65,7 +66,18 @@ class Entry(db.Model):
         ForeignKey("entries.id", ondelete="SET NULL"), index=True
     )
 
+    # What a gentle capture noted (webapp.journal.capture): feelings and where in the body,
+    # as JSON, encrypted like the text. None for an entry written in words only.
+    _capture: Mapped[bytes | None] = mapped_column("capture", LargeBinary)
+    capture = EncryptedText()
+
     user: Mapped[User] = relationship()
+
+    @property
+    def capture_data(self) -> dict:
+        """{"feelings": [...], "body": [...]}, empty lists when nothing was captured."""
+        raw = json.loads(self.capture) if self.capture else {}
+        return {"feelings": raw.get("feelings", []), "body": raw.get("body", [])}
 
     @property
     def mood_label(self) -> str | None:

@@ -61,7 +61,9 @@ def create():
     if wants_fragment():
         return render_template("journal/_entry.html", entry=entry), 201
     flash("Saved.", "success")
-    return redirect(url_for("journal.timeline"))
+    # Notes written on the Preparing page go back there, to the next question.
+    back = "journeys.prepare" if request.form.get("back") == "prepare" else "journal.timeline"
+    return redirect(url_for(back))
 
 
 def _new_form_with_errors(errors: dict[str, str]):
@@ -98,7 +100,8 @@ def edit(entry_id: uuid.UUID):
 def update(entry_id: uuid.UUID):
     entry = services.get_entry_or_404(current_user, entry_id)
     try:
-        services.update_entry(entry, services.parse_entry_input(request.form))
+        fields = services.parse_entry_input(request.form, words_optional=bool(entry.capture))
+        services.update_entry(entry, fields)
     except ValidationError as exc:
         return form_page(_edit_template(), exc.errors, entry=entry)
     return _saved(entry, "Saved.")

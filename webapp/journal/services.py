@@ -13,6 +13,7 @@ from webapp.auth.models import User
 from webapp.content import MOODS
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.journal.capture import Capture, parse_capture, stored_capture
 from webapp.journal.context import set_entry_context
 from webapp.journal.models import BODY_MAX, TITLE_MAX, Entry
 from webapp.types import as_uuid, utcnow
@@ -28,6 +29,8 @@ class EntryInput:
     # Optional integration context; see webapp.journal.context.set_entry_context.
     prompt_id: str | None = None
     journey_id: uuid.UUID | None = None
+    # Feelings and the body from a gentle capture; parts not given leave the entry's as is.
+    capture: Capture = Capture()
 
 
 UNSTORABLE_TEXT = (
@@ -46,8 +49,11 @@ def _storable(text: str) -> bool:
     return True
 
 
-def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
-    """Check a form or JSON mapping; raise ValidationError naming every bad field."""
+def parse_entry_input(data: Mapping[str, object], *, words_optional: bool = False) -> EntryInput:
+    """Check a form or JSON mapping; raise ValidationError naming every bad field.
+
+    Words may be left out of a capture (``feelings``, ``body_map``), or of an edit of one
+    (``words_optional``)."""
     errors: dict[str, str] = {}
     title = data.get("title")
     body = data.get("body")
@@ -66,13 +72,16 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
                 f"Titles can be up to {TITLE_MAX} characters; this one has {len(title)}."
             )
 
+    capture = parse_capture(data, errors)
     if body is None:
         body = ""
     if not isinstance(body, str):
         errors["body"] = "The entry must be text."
     else:
         body = body.replace("\r\n", "\n")
-        if not body.strip():
+        if not body.strip() and (capture.noted or words_optional):
+            body = ""  # a capture needs no words: feelings or the body are enough
+        elif not body.strip():
             errors["body"] = "There is nothing written yet. A single word is enough."
         elif not _storable(body):
             errors["body"] = UNSTORABLE_TEXT
@@ -107,7 +116,8 @@ def parse_entry_input(data: Mapping[str, object]) -> EntryInput:
     if errors:
         raise ValidationError(errors)
     return EntryInput(
-        title=title, body=body, mood=mood, prompt_id=prompt_id, journey_id=journey_id
+        title=title, body=body, mood=mood, prompt_id=prompt_id, journey_id=journey_id,
+        capture=capture,
     )
 
 
@@ -123,6 +133,7 @@ def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = No
         created_at=now,
         updated_at=now,
         version=1,
+        capture=stored_capture(None, fields.capture),
     )
     set_entry_context(user, entry, prompt_id=fields.prompt_id, journey_id=fields.journey_id,
                       written_at=now)
@@ -133,9 +144,15 @@ def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = No
 
 def update_entry(entry: Entry, fields: EntryInput) -> Entry:
     """Apply a change; saving identical content leaves the version as it was."""
-    if (entry.title, entry.body, entry.mood) == (fields.title, fields.body, fields.mood):
+    capture = stored_capture(entry.capture, fields.capture)
+    if (entry.title, entry.body, entry.mood, entry.capture) == (
+        fields.title, fields.body, fields.mood, capture
+    ):
         return entry
+    if not fields.body.strip() and not capture:
+        raise ValidationError({"body": "There is nothing written yet. A single word is enough."})
     entry.title, entry.body, entry.mood = fields.title, fields.body, fields.mood
+    entry.capture = capture
     _touch(entry)
     db.session.commit()
     return entry

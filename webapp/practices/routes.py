@@ -41,7 +41,8 @@ def _schedule_page(practice, chosen, form, errors, status=200):
     elif chosen:
         checked = [str(d) for d in chosen.weekday_list]
     else:
-        checked = [str(d) for d in range(7)]
+        days = range(7) if practice.default_days is None else practice.default_days
+        checked = [str(d) for d in days]
     return render_template(
         "practices/schedule.html",
         practice=practice,

@@ -72,7 +72,8 @@ def parse_schedule(data: Mapping[str, object]) -> Schedule:
     return Schedule(mask, clock)
 
 
-def describe_schedule(chosen: ChosenPractice) -> str:
+def describe_schedule(chosen: ChosenPractice, clock=lambda t: t.strftime("%H:%M")) -> str:
+    """"Weekdays at 08:00"; ``clock`` writes the time as the reader's locale does."""
     if chosen.weekdays == EVERY_DAY:
         days = "Every day"
     elif chosen.weekdays == 0b0011111:
@@ -81,7 +82,7 @@ def describe_schedule(chosen: ChosenPractice) -> str:
         days = "Weekends"
     else:
         days = ", ".join(WEEKDAY_NAMES[d] for d in chosen.weekday_list)
-    return f"{days} at {chosen.time_of_day.strftime('%H:%M')}" if chosen.time_of_day else days
+    return f"{days} at {clock(chosen.time_of_day)}" if chosen.time_of_day else days
 
 
 def practice_or_error(practice_id: object) -> Practice:

@@ -41,6 +41,7 @@ def _page_context(errors: dict | None = None, form=None) -> dict:
         "errors": errors or {},
         "form": form or {},
         "cap_choices": planning.CAP_CHOICES,
+        "patience_ms": int(current_app.config["PUSH_SUBSCRIBE_PATIENCE"] * 1000),
     }
 
 
@@ -53,7 +54,8 @@ def settings_page():
 @bp.get("/settings/reminders/devices")
 @login_required
 def devices_fragment():
-    return render_template("push/_devices.html", devices=subscriptions.devices_of(current_user))
+    return render_template("push/_devices.html", devices=subscriptions.devices_of(current_user),
+                           upcoming=planning.upcoming(current_user), oob=True)
 
 
 @bp.post("/settings/reminders/devices")
@@ -81,7 +83,8 @@ def remove_device(device_id: uuid.UUID):
         abort(404)
     if wants_fragment():
         return render_template("push/_devices.html",
-                               devices=subscriptions.devices_of(current_user))
+                               devices=subscriptions.devices_of(current_user),
+                               upcoming=planning.upcoming(current_user), oob=True)
     flash("That device will no longer receive reminders.", "success")
     return redirect(url_for("push.settings_page"))
 
@@ -147,9 +150,13 @@ def snooze():
 def later():
     """"Later" from a notification shown without the service worker: confirm, then snooze."""
     token = request.values.get("t", "")
-    reminder = reminder_from_snooze_token(token)
+    reminder = reminder_from_snooze_token(token) if token else None
     if reminder is None or reminder.status == "cancelled":
-        abort(404)
+        # Opened without a notification's link, or long after: nothing to snooze, kindly.
+        # (A token that names nothing is still "not found" to machines.)
+        page = render_template("push/later.html", reminder=None, token="", done=False,
+                               stale=bool(token))
+        return page, 404 if token else 200
     if request.method == "POST":
         planning.snooze(reminder)
         return render_template("push/later.html", reminder=reminder, token=token, done=True)

@@ -1,8 +1,8 @@
 """The installable app: the manifest, the service worker, and the pages it keeps.
 
-Only the app itself is kept on the device: styles, scripts, icons and two pages that carry
-no journal text (the editor shell and the offline page), which fill themselves from the
-device's own draft store. Journal pages are never stored.
+Only the app itself is kept on the device: styles, scripts, icons and the pages that carry
+no journal text (the editor, capture, the crisis lines and the offline page), which fill
+themselves from the device's own store. Journal pages are never stored.
 """
 
 from __future__ import annotations
@@ -11,10 +11,19 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Response, current_app, make_response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 
+from webapp.content import (
+    BODY_QUALITIES,
+    BODY_REGIONS,
+    BODY_SIDES,
+    CAPTURE_VOICE_LATER,
+    FEELING_FAMILIES,
+    INTENSITIES,
+)
 from webapp.pwa import bp
 from webapp.web.templating import asset_url
+from webapp.web.views import shell_page
 
 THEME_COLOUR = "#2e6a4e"
 BACKGROUND_COLOUR = "#f6f4ee"
@@ -22,6 +31,10 @@ BACKGROUND_COLOUR = "#f6f4ee"
 # Static files every page may need, by path under static/.
 SHELL_ASSETS = [
     "css/tend.css",
+    "js/theme.js",
+    "js/capture.js",
+    "js/kept-plan.js",
+    "js/device.js",
     "vendor/htmx/htmx-2.0.11.min.js",
     "js/app.js",
     "js/drafts.js",
@@ -38,9 +51,18 @@ SHELL_ASSETS = [
     "icons/favicon-32.png",
 ]
 # The pages offline people land on; their templates feed the cache version.
-SHELL_PAGES = ["pwa.write", "pwa.offline", "media.record", "media.draw"]
-SHELL_TEMPLATES = ["base.html", "pwa/write.html", "pwa/offline.html", "pwa/sw.js", "_flashes.html",
-                   "media/record.html", "media/draw.html", "media/_details.html"]
+SHELL_PAGES = [
+    "pwa.write", "pwa.capture", "pwa.offline", "support.offline", "media.record", "media.draw",
+]
+SHELL_TEMPLATES = [
+    "base.html", "_icons.html", "_forms.html", "_flashes.html", "pwa/write.html",
+    "pwa/capture.html", "_body_map.html", "pwa/offline.html", "pwa/sw.js",
+    "support/offline.html", "support/_resources.html",
+    "media/record.html", "media/draw.html", "media/_details.html",
+]
+# How long a page may keep the network silent before the offline shell answers instead
+# (one bar of signal: the request neither fails nor finishes). The real page follows.
+NAVIGATION_PATIENCE_MS = 4000
 
 
 def precache_urls() -> list[str]:
@@ -99,8 +121,12 @@ def manifest_data() -> dict:
             }
         ],
         "shortcuts": [
-            {"name": "Write", "url": url_for("pwa.write"), "description": "A new entry",
-             "icons": [{"src": asset_url("icons/icon-192.png"), "sizes": "192x192"}]}
+            {"name": "Capture", "short_name": "Capture", "url": url_for("pwa.capture"),
+             "description": "Feelings and the body, in a few taps",
+             "icons": [{"src": asset_url("icons/icon-192.png"), "sizes": "192x192"}]},
+            {"name": "Write", "short_name": "Write", "url": url_for("pwa.write"),
+             "description": "A new entry",
+             "icons": [{"src": asset_url("icons/icon-192.png"), "sizes": "192x192"}]},
         ],
     }
 
@@ -120,7 +146,8 @@ def manifest():
 def service_worker():
     """Rendered, so the precache list holds the same versioned URLs the pages use."""
     body = render_template(
-        "pwa/sw.js", version=cache_version(), precache=precache_urls()
+        "pwa/sw.js", version=cache_version(), precache=precache_urls(),
+        patience_ms=NAVIGATION_PATIENCE_MS,
     )
     response = Response(body, mimetype="text/javascript")
     # Always revalidated, so a new version reaches devices on their next visit.
@@ -134,16 +161,23 @@ def service_worker():
 def write():
     """The offline-capable editor. It holds no journal text and no account: the script
     asks /api/session who is signed in and reads drafts from the device."""
-    return _shell_page("pwa/write.html")
+    return shell_page("pwa/write.html")
+
+
+@bp.get("/capture")
+def capture():
+    """Gentle capture: feelings, the body, one line. Like the editor, it holds nothing
+    personal and saves on the device first (static/js/capture.js)."""
+    return shell_page("pwa/capture.html", **capture_vocabulary())
+
+
+def capture_vocabulary() -> dict:
+    return {
+        "families": FEELING_FAMILIES, "intensities": INTENSITIES, "regions": BODY_REGIONS,
+        "sides": BODY_SIDES, "qualities": BODY_QUALITIES, "voice_later": CAPTURE_VOICE_LATER,
+    }
 
 
 @bp.get("/offline")
 def offline():
-    return _shell_page("pwa/offline.html")
-
-
-def _shell_page(template: str):
-    response = make_response(render_template(template, shell_page=True))
-    # The service worker keeps its own copy; browsers and proxies should not.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return shell_page("pwa/offline.html")

@@ -182,7 +182,7 @@ def create():
         )
         return redirect(url_for("shares.index"))
     link = url_for("shares.open_link", share_id=made.share.id, _external=True) + "#" + made.secret
-    until = local_time(made.share.expires_at, "%A %-d %B, %H:%M")
+    until = local_time(made.share.expires_at, "%A %-d %B, {clock}")
     return render_template(
         "shares/made.html",
         share=made.share,

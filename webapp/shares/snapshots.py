@@ -20,6 +20,7 @@ from webapp.content import ALL_PROMPTS, PHASE_ORDER, PHASES, SAFETY_PLAN_FIELDS
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.insights.brief import integration_brief
+from webapp.journal.capture import capture_in_words
 from webapp.journal.models import Entry
 from webapp.journal.timeline import entries_by_phase
 from webapp.journeys.arc import find_own_journey
@@ -138,6 +139,7 @@ def _entry_record(entry: Entry) -> dict:
     return {
         "title": entry.title or None,
         "body": entry.body,
+        "noted": capture_in_words(entry.capture),  # feelings and the body, in words
         "mood": entry.mood_label,
         "prompt": prompt.text if prompt else None,
         "phase": PHASES[entry.phase].name if entry.phase in PHASES else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.auth.lock import is_locked
@@ -10,7 +10,7 @@ from webapp.content import SAFETY_PLAN_FIELDS
 from webapp.journeys.arc import get_settings
 from webapp.support import bp, services
 from webapp.support.resources import support_resources
-from webapp.web.views import edit_form
+from webapp.web.views import edit_form, shell_page
 
 
 @bp.get("/support")
@@ -56,3 +56,29 @@ def print_safety_plan():
         resources=support_resources(),
         therapist=get_settings(current_user).therapist_contact,
     )
+
+
+@bp.get("/support/offline")
+def offline():
+    """The crisis lines as the service worker keeps them: no account, nothing personal.
+    A safety plan kept on this device (by the person's choice) is filled in by script."""
+    return shell_page("support/offline.html", resources=support_resources())
+
+
+@bp.get("/api/safety-plan")
+def kept_plan():
+    """The safety plan, for a device whose person chose to keep a copy for offline use."""
+    if not current_user.is_authenticated:
+        response = jsonify(error="You are signed out. Sign in to keep your safety plan here.")
+        response.status_code = 401
+    else:
+        plan = services.get_safety_plan(current_user)
+        response = jsonify(
+            fields=[
+                {"name": name, "label": label, "text": getattr(plan, name) or ""}
+                for name, (label, _hint) in SAFETY_PLAN_FIELDS.items()
+            ],
+            updated_at=plan.updated_at.isoformat() if plan.updated_at else None,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.auth.models import User
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.journal.capture import stored_capture
 from webapp.journal.context import set_entry_context
 from webapp.journal.models import Entry
 from webapp.sync.drafts import Draft, parse_draft
@@ -77,18 +78,20 @@ def _same_content(entry: Entry, draft: Draft) -> bool:
     """Whether the server already holds exactly what the draft says."""
     if draft.deleted:
         return entry.deleted_at is not None
-    fields = draft.fields
     return (
         entry.deleted_at is None
-        and (entry.title, entry.body, entry.mood) == (fields.title, fields.body, fields.mood)
+        and _same_text(entry, draft)
         and entry.prompt_id == draft.prompt
         and (draft.journey_id is None or entry.journey_id == draft.journey_id)
     )
 
 
 def _same_text(entry: Entry, draft: Draft) -> bool:
+    """Title, words, mood and what a capture noted (parts the draft left out count as same)."""
     fields = draft.fields
-    return (entry.title, entry.body, entry.mood) == (fields.title, fields.body, fields.mood)
+    return (entry.title, entry.body, entry.mood, entry.capture) == (
+        fields.title, fields.body, fields.mood, stored_capture(entry.capture, fields.capture)
+    )
 
 
 def _bump(entry: Entry, now: datetime) -> None:
@@ -237,9 +240,13 @@ def _apply_valid_draft(
         if draft.deleted:
             entry.deleted_at = now
         else:
-            link_prompt_and_journey(user, entry, draft)  # first: it may refuse the draft
             fields = draft.fields
+            capture = stored_capture(entry.capture, fields.capture)
+            if not fields.body.strip() and not capture:  # before changing anything
+                raise ValidationError({"body": "There is nothing written yet."})
+            link_prompt_and_journey(user, entry, draft)  # first: it may refuse the draft
             entry.title, entry.body, entry.mood = fields.title, fields.body, fields.mood
+            entry.capture = capture
             entry.deleted_at = None
         _bump(entry, now)
         return DraftResult(id=draft.id, status="updated", version=entry.version)
@@ -272,6 +279,7 @@ def _new_entry(
         title=fields.title,
         body=fields.body,
         mood=fields.mood,
+        capture=stored_capture(None, fields.capture),
         created_at=written,
         updated_at=now,
         version=1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.content import ALL_PROMPTS, PHASES
+from webapp.content import ALL_PROMPTS, CHECK_IN_FEELINGS, FEELINGS, PHASES, THEMES
 from webapp.errors import ValidationError
 from webapp.journal import services as journal
 from webapp.journal.prompts import todays_prompt
@@ -30,6 +30,7 @@ def _page(prompt, position, *, only_prompt: bool, form=None, errors=None, resurf
         phase=PHASES.get(position.phase) if position.phase else None,
         practices_today=practices_today(current_user, only_scheduled=True),
         resurfaced=resurfaced,
+        check_in=[(key, FEELINGS[key]) for key in CHECK_IN_FEELINGS],
     ), status
 
 
@@ -64,7 +65,24 @@ def quick_write():
     return redirect(url_for("today.today"))
 
 
+@bp.post("/today/check-in")
+@login_required
+def check_in():
+    """One tap: a feeling, kept as an entry (with its journey and phase) like a capture.
+    With JavaScript the same tap is saved on the device first and synced (capture.js)."""
+    feeling = request.form.get("feeling", "")
+    try:
+        journal.create_entry(current_user, journal.parse_entry_input(
+            {"body": "", "feelings": [{"feeling": feeling, "intensity": None}]}
+        ))
+    except ValidationError:
+        flash("That feeling isn’t one Tend knows. Nothing was saved.", "error")
+        return redirect(url_for("today.today"), 303)
+    flash(f"Noted: {FEELINGS[feeling].lower()}. It is in your journal.", "success")
+    return redirect(url_for("today.today"), 303)
+
+
 @bp.get("/more")
 @login_required
 def more():
-    return render_template("today/more.html")
+    return render_template("today/more.html", themes=THEMES)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, url_for
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 
 from webapp.calendar import in_zone, zone_of
-from webapp.content import ALL_PROMPTS, MOODS, PHASES
+from webapp.content import (
+    ALL_PROMPTS,
+    BODY_QUALITIES,
+    BODY_REGIONS,
+    FEELINGS,
+    INTENSITIES,
+    MOODS,
+    PHASES,
+)
 from webapp.types import utcnow
 
 
@@ -34,9 +44,37 @@ def _viewer_zone() -> ZoneInfo:
     return zone
 
 
-def local_time(value: datetime, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
-    """Show a UTC datetime in the signed-in person's timezone."""
-    return in_zone(value, _viewer_zone()).strftime(fmt)
+def _reader_locale() -> Locale | None:
+    """The reader's locale, from the languages their browser asks for (which also decide how
+    the browser shows time inputs), so every time on a page reads the same way."""
+    if not has_request_context():
+        return None
+    if "_reader_locale" not in g:
+        locale = None
+        for tag, _quality in request.accept_languages:
+            try:
+                locale = Locale.parse(tag, sep="-")
+                break
+            except (UnknownLocaleError, ValueError):
+                continue
+        g._reader_locale = locale
+    return g._reader_locale
+
+
+def clock(value: time | datetime) -> str:
+    """A wall-clock time as the reader's locale writes it: "10:00 PM" or "22:00"."""
+    at = time(value.hour, value.minute)
+    locale = _reader_locale()
+    return format_time(at, "short", locale=locale) if locale else at.strftime("%H:%M")
+
+
+def local_time(value: datetime, fmt: str = "%a %-d %b %Y, {clock}") -> str:
+    """Show a UTC datetime in the signed-in person's timezone. ``{clock}`` in ``fmt`` is the
+    time as the reader's locale writes it (see ``clock``); strftime's own codes, such as
+    "%H:%M" for a form's value, stay as they are."""
+    local = in_zone(value, _viewer_zone())
+    text = local.strftime(fmt.replace("{clock}", "\ue000"))
+    return text.replace("\ue000", clock(local)) if "{clock}" in fmt else text
 
 
 def prompt_text(prompt_id: str | None) -> str | None:
@@ -55,6 +93,8 @@ def phase_name(phase: str | None) -> str | None:
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         asset_url=asset_url, prompt_text=prompt_text, now_local=now_local, phase_name=phase_name,
-        moods=MOODS,
+        clock=clock,
+        moods=MOODS, feeling_words=FEELINGS, intensity_words=INTENSITIES,
+        body_regions=BODY_REGIONS, body_qualities=BODY_QUALITIES,
     )
     app.jinja_env.filters["local_time"] = local_time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request
+from flask import flash, make_response, redirect, render_template, request
 
 from webapp.errors import ValidationError
 
@@ -45,3 +45,12 @@ def edit_form(template: str, save: Callable[[], object], *, saved: str, then: st
             flash(saved, "success")
             return redirect(then)
     return form_page(template, errors, **context)
+
+
+def shell_page(template: str, **context):
+    """A page the service worker keeps for offline use: rendered with no account, token,
+    message or journal text (base.html leaves them out for ``shell_page``)."""
+    response = make_response(render_template(template, shell_page=True, **context))
+    # The service worker keeps its own copy; browsers and proxies should not.
+    response.headers["Cache-Control"] = "no-store"
+    return response

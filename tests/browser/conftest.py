@@ -1,0 +1,123 @@
+"""Browser fixtures: a phone with a real profile (as an installed app has), and helpers to
+wait for the service worker and look at what is on the device and on the server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import CHROMIUM_ARGS
+from webapp.extensions import db
+from webapp.journal.models import Entry
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+class Problems(list):
+    """Console errors about the CSP and uncaught page errors, from every page of a context."""
+
+    def watch(self, page):
+        page.on(
+            "console",
+            lambda msg: self.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None,
+        )
+        page.on("pageerror", lambda err: self.append(f"page error: {err}"))
+        return page
+
+
+@pytest.fixture
+def installed_phone(playwright_instance, chromium_path, live_server, tmp_path):
+    """A phone browser with a real profile on disk, as an installed app has."""
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=chromium_path,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        base_url=live_server.url,
+        **PHONE,
+    )
+    problems = Problems()
+    context.on("page", problems.watch)
+    for page in context.pages:
+        problems.watch(page)
+    yield context, problems
+    context.close()
+    assert not problems, f"the browser reported: {problems}"
+
+
+def wait_until_controlled(page) -> None:
+    """Wait for the service worker to be installed, precached and in control of the page."""
+    controlled = page.evaluate(
+        """async () => {
+            await navigator.serviceWorker.ready;
+            if (!navigator.serviceWorker.controller) {
+                await new Promise((resolve) =>
+                    navigator.serviceWorker.addEventListener("controllerchange", resolve));
+            }
+            return Boolean(navigator.serviceWorker.controller);
+        }"""
+    )
+    assert controlled
+
+
+def cache_names(page) -> list[str]:
+    return page.evaluate("async () => await caches.keys()")
+
+
+def drafts_on_device(page) -> list[dict]:
+    return page.evaluate("async () => await self.tendDrafts.all()")
+
+
+def wait_for_server(page, check, seconds: float = 15) -> None:
+    """Poll a condition while the browser works (its events arrive during Playwright calls)."""
+    for _ in range(int(seconds * 5)):
+        if check():
+            return
+        page.wait_for_timeout(200)
+    assert check()
+
+
+def stored_entries() -> list[Entry]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Entry).order_by(Entry.created_at)))
+
+
+
+
+class Holding:
+    """WSGI middleware holding the answers to chosen requests until released: one bar of
+    signal, where a request is neither refused nor answered."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.requests: set[tuple[str, str]] = set()
+        self.release = threading.Event()
+        self.held = 0
+
+    def hold(self, method: str, path: str) -> None:
+        self.requests.add((method, path))
+
+    def __call__(self, environ, start_response):
+        asked = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        if asked in self.requests and not self.release.is_set():
+            self.held += 1
+            self.release.wait(60)
+        return self.wsgi_app(environ, start_response)
+
+
+@pytest.fixture
+def holding(live_server):
+    """The live server, able to hold chosen answers (see Holding)."""
+    held = Holding(live_server.app.wsgi_app)
+    live_server.app.wsgi_app = held
+    yield held
+    held.release.set()
