@@ -55,15 +55,3 @@ drafts_synced = _events.signal("drafts-synced")
 # Whoever runs Tend paused or reopened an account (`flask users disable|enable`).
 account_disabled = _events.signal("account-disabled")
 account_enabled = _events.signal("account-enabled")
-
-# A dispatcher finished a round (also an empty one, so it doubles as its heartbeat). Sender is
-# the dispatcher; ``outcomes`` counts reminders by verdict (sent, pending, failed, cancelled),
-# ``answers`` counts push services' answers by class, ``lags`` lists seconds from due to sent.
-dispatcher_round = _events.signal("dispatcher-round")
-
-# A device's drafts were applied by sync: ``statuses`` lists each draft's result status.
-drafts_synced = _events.signal("drafts-synced")
-
-# Whoever runs Tend paused or reopened an account (`flask users disable|enable`).
-account_disabled = _events.signal("account-disabled")
-account_enabled = _events.signal("account-enabled")

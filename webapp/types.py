@@ -26,6 +26,14 @@ def as_uuid(value: object) -> uuid.UUID | None:
         return None
 
 
+def whole_number(value: object) -> object:
+    """A form's or JSON's "12" as 12 (ASCII digits only: "²" and "١٢" stay text, for the caller
+    to refuse clearly); anything else comes back unchanged."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime on every engine (SQLite would otherwise hand back naive ones)."""
 

@@ -48,6 +48,8 @@ def test_parse_accepts_form_strings_and_json_values():
         ({"body": "x", "mood": "happy"}, "mood"),
         ({"body": "x", "mood": True}, "mood"),
         ({"body": "x", "mood": 2.5}, "mood"),
+        ({"body": "x", "mood": "²"}, "mood"),  # a digit to Unicode, not a number to int()
+        ({"body": "x", "mood": "٣"}, "mood"),
         ({"body": "x", "title": "t" * 201}, "title"),
         ({"body": "x", "title": {"a": 1}}, "title"),
     ],

@@ -49,6 +49,7 @@ def test_schedule_parsing():
         ({}, "days", "Choose at least one day."),
         ({"days": ["7"]}, "days", "Days are Monday to Sunday"),
         ({"days": ["mon"]}, "days", "Days are Monday to Sunday"),
+        ({"days": ["²"]}, "days", "Days are Monday to Sunday"),
         ({"days": ["1"], "time": "25:00"}, "time", "Please give the time like 07:30"),
         ({"days": ["1"], "time": "7.30pm"}, "time", "Please give the time like 07:30"),
         ({"days": ["1"], "time": "07:30:15"}, "time", "Please give the time like 07:30"),

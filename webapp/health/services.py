@@ -130,13 +130,12 @@ def readiness() -> tuple[bool, dict[str, Check]]:
 
 # -- Heartbeat -----------------------------------------------------------------------------------
 
-_last_beat: dict[str, datetime] = {}
-
-
 def record_heartbeat(name: str = DISPATCHER, now: datetime | None = None) -> bool:
-    """Note that a worker is alive (at most every few seconds per process)."""
+    """Note that a worker is alive (at most every few seconds per process and app, so a new app
+    on a new database always writes its first beat)."""
     now = now or utcnow()
-    last = _last_beat.get(name)
+    last_beats = current_app.extensions.setdefault("tend.last_heartbeats", {})
+    last = last_beats.get(name)
     if last is not None and now - last < BEAT_EVERY:
         return False
     try:
@@ -148,7 +147,7 @@ def record_heartbeat(name: str = DISPATCHER, now: datetime | None = None) -> boo
         db.session.commit()
     except IntegrityError:  # another worker wrote the first beat at the same moment
         db.session.rollback()
-    _last_beat[name] = now
+    last_beats[name] = now
     return True
 
 

@@ -16,7 +16,7 @@ from webapp.extensions import db
 from webapp.journal.capture import Capture, parse_capture, stored_capture
 from webapp.journal.context import set_entry_context
 from webapp.journal.models import BODY_MAX, TITLE_MAX, Entry
-from webapp.types import as_uuid, utcnow
+from webapp.types import as_uuid, utcnow, whole_number
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ def parse_entry_input(data: Mapping[str, object], *, words_optional: bool = Fals
     if mood is None or mood == "":
         mood = None
     else:
-        if isinstance(mood, str) and mood.strip().isdigit():
-            mood = int(mood.strip())
+        mood = whole_number(mood)
         if isinstance(mood, bool) or not isinstance(mood, int) or mood not in MOODS:
             errors["mood"] = "Mood is a number from 1 to 5, or left empty."
 

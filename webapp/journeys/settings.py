@@ -13,7 +13,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.journeys.arc import get_settings
 from webapp.journeys.models import IntegrationSettings
-from webapp.types import utcnow
+from webapp.types import utcnow, whole_number
 
 CONTACT_MAX = 2_000
 
@@ -32,9 +32,8 @@ def _whole_number(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    value = whole_number(value)
+    return value if isinstance(value, int) else None
 
 
 def parse_settings_input(data: Mapping[str, object]) -> SettingsInput:

@@ -23,7 +23,7 @@ from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.media import storage
 from webapp.media.models import KINDS, UPLOAD, Media
-from webapp.types import utcnow
+from webapp.types import utcnow, whole_number
 
 MIN_PIECE = 64 * 1024  # except the last: ten thousand tiny pieces are refused
 MAX_PIECE = 4 * 1024 * 1024
@@ -173,8 +173,7 @@ def receive_piece(user: User, media_id: uuid.UUID, offset: object, data: bytes) 
     if media.is_ready:
         db.session.rollback()
         return media  # a piece replayed after the upload completed: nothing to do
-    if isinstance(offset, str) and offset.strip().isdigit():
-        offset = int(offset.strip())
+    offset = whole_number(offset)
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         db.session.rollback()
         raise UploadError(400, "Say where these bytes start: an Upload-Offset header, from 0.",

@@ -21,7 +21,7 @@ from webapp.content import PRACTICES_BY_ID, WEEKDAY_NAMES, Practice
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.practices.models import EVERY_DAY, ChosenPractice, PracticeLog
-from webapp.types import utcnow
+from webapp.types import utcnow, whole_number
 
 NOTE_MAX = 5_000
 
@@ -48,7 +48,7 @@ def parse_schedule(data: Mapping[str, object]) -> Schedule:
     mask = 0
     days = _values(data, "days")
     for value in days:
-        day = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        day = whole_number(value)
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
             errors["days"] = "Days are Monday to Sunday; please tick them in the list."
             break
