@@ -7,14 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_offline_in_chromium import (  # noqa: F401 (a fixture)
-    drafts_on_device,
-    installed_phone,
-    sign_in,
-    sign_up,
-    stored_entries,
-    wait_until_controlled,
-)
+from tests.browser.conftest import drafts_on_device, stored_entries, wait_until_controlled
+from tests.browser.test_offline_in_chromium import sign_in, sign_up
 from webapp.auth.lock import PIN_TRIES_PER_DEVICE
 from webapp.auth.models import DeviceSession
 from webapp.extensions import db
@@ -23,7 +17,7 @@ from webapp.types import utcnow
 pytestmark = pytest.mark.browser
 
 
-def test_too_many_wrong_pins_sign_out_but_keep_unsynced_drafts(installed_phone):  # noqa: F811
+def test_too_many_wrong_pins_sign_out_but_keep_unsynced_drafts(installed_phone):
     context, _ = installed_phone
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "moss@example.org")
