@@ -40,6 +40,10 @@ account_erased = _events.signal("account-erased")
 # list of webapp.archives.ArchiveFile to add to the zip). Sent before anything is written.
 export_gathering = _events.signal("export-gathering")
 
+# Asked before an entry keeps no words: a receiver answers True when the entry holds something
+# else worth keeping (a voice memo, a photo, a drawing). Sender is the entry.
+entry_holds_more_than_words = _events.signal("entry-holds-more-than-words")
+
 # Once a day, from each long-running dispatcher (or `flask reminders plan-ahead` from cron):
 # plan ahead and prune old records. Sender is the app; ``now`` is the moment.
 daily_upkeep = _events.signal("daily-upkeep")

@@ -32,6 +32,22 @@ def test_search_finds_a_memo_by_its_title_or_note_and_shows_its_player(alice):
         assert "Something else" not in page
 
 
+def test_a_memo_keeps_its_entry_when_its_note_is_emptied_but_words_stay_needed_elsewhere(alice):
+    spoken = memo(alice, title="Walk home", note="a note to let go of")
+    response = alice.submit(f"/entries/{spoken['entry_id']}", {"title": "Walk home", "body": ""})
+    assert response.status_code in (200, 302)
+    entry = db.session.get(Entry, uuid.UUID(spoken["entry_id"]))
+    db.session.refresh(entry)
+    assert entry.body == "" and entry.title == "Walk home"
+    assert f'/media/{spoken["id"]}"' in alice.get("/journal").get_data(as_text=True)
+
+    alice.submit("/entries", {"body": "Only words here."})
+    [written] = [e for e in db.session.scalars(select(Entry)) if e.body == "Only words here."]
+    refused = alice.submit(f"/entries/{written.id}", {"body": ""})
+    assert refused.status_code == 422
+    assert "nothing written yet" in refused.get_data(as_text=True)
+
+
 def test_today_offers_speaking_and_shows_todays_memos(alice):
     answer = memo(alice, title="Morning voice", prompt="core-feel")
     page = alice.get("/").get_data(as_text=True)

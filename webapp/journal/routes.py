@@ -100,7 +100,8 @@ def edit(entry_id: uuid.UUID):
 def update(entry_id: uuid.UUID):
     entry = services.get_entry_or_404(current_user, entry_id)
     try:
-        fields = services.parse_entry_input(request.form, words_optional=bool(entry.capture))
+        optional = services.words_optional(entry)
+        fields = services.parse_entry_input(request.form, words_optional=optional)
         services.update_entry(entry, fields)
     except ValidationError as exc:
         return form_page(_edit_template(), exc.errors, entry=entry)

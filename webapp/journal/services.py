@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import select
 
+from webapp import events
 from webapp.auth.models import User
 from webapp.content import MOODS
 from webapp.errors import ValidationError
@@ -141,6 +142,16 @@ def create_entry(user: User, fields: EntryInput, entry_id: uuid.UUID | None = No
     return entry
 
 
+def _holds_more_than_words(entry: Entry) -> bool:
+    return any(answer for _, answer in events.entry_holds_more_than_words.send(entry))
+
+
+def words_optional(entry: Entry) -> bool:
+    """An entry may lose its words when it noted feelings or the body, or holds a memo or a
+    picture: what it holds stays."""
+    return bool(entry.capture) or _holds_more_than_words(entry)
+
+
 def update_entry(entry: Entry, fields: EntryInput) -> Entry:
     """Apply a change; saving identical content leaves the version as it was."""
     capture = stored_capture(entry.capture, fields.capture)
@@ -148,7 +159,7 @@ def update_entry(entry: Entry, fields: EntryInput) -> Entry:
         fields.title, fields.body, fields.mood, capture
     ):
         return entry
-    if not fields.body.strip() and not capture:
+    if not fields.body.strip() and not capture and not _holds_more_than_words(entry):
         raise ValidationError({"body": "There is nothing written yet. A single word is enough."})
     entry.title, entry.body, entry.mood = fields.title, fields.body, fields.mood
     entry.capture = capture

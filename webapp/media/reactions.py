@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from webapp.archives import ArchiveFile
-from webapp.events import daily_upkeep, export_gathering
+from webapp.events import daily_upkeep, entry_holds_more_than_words, export_gathering
 from webapp.media import library
 
 ABANDONED_AFTER = timedelta(days=30)
@@ -24,6 +24,12 @@ def add_media_to_export(user, *, data: dict, files: list) -> None:
             date_time=media.created_at.timetuple()[:6],
             pieces=pieces,
         ))
+
+
+@entry_holds_more_than_words.connect
+def entry_with_media(entry) -> bool:
+    """A memo or a picture is reason enough to keep an entry without words."""
+    return bool(library.media_of_entry(entry.user, entry.id))
 
 
 @daily_upkeep.connect
