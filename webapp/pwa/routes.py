@@ -45,6 +45,7 @@ SHELL_ASSETS = [
     "js/lock.js",
     "js/media-store.js",
     "js/media-sync.js",
+    "js/recording.js",
     "js/recorder.js",
     "js/drawing.js",
     "icons/icon-192.png",
