@@ -743,8 +743,10 @@ BODY_QUALITIES: dict[str, str] = {
     "buzzing": "Buzzing",
     "still": "Still",
 }
-# The voice recorder will sit in capture's voice slot; until then, this line does.
-CAPTURE_VOICE_LATER = "Speaking a note will be possible here soon. Until then, a line of text."
+# Capture's voice slot: one tap to record, one to stop.
+CAPTURE_VOICE_HINT = (
+    "Saying it aloud is fine, lying down too. It stays on this device until you save."
+)
 
 # --- Appearance -----------------------------------------------------------------------------
 

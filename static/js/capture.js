@@ -1,7 +1,8 @@
 // Gentle capture (/capture) and Today's one-tap check-in. Every tap is kept on this device at
 // once (IndexedDB, offline too) as a draft like any other; "Save" (or the check-in's one tap)
 // sends it to the journal, where it becomes an entry with its journey and phase
-// (docs/sync.md: "feelings" and "body_map").
+// (docs/sync.md: "feelings" and "body_map"). A voice note recorded here (recording.js) waits
+// in the device's media store and follows the draft home (media-sync.js, docs/media.md).
 const { deviceIsLocked } = self.tendDevice; // device.js
 
 const store = self.tendDrafts;
@@ -58,6 +59,139 @@ function checkIn(form) {
   }, { capture: true });
 }
 
+// --- Capture's voice slot: one big tap to record, one to stop -------------------------------
+
+/** The voice note of the capture being written: recorded on the device, linked to the draft
+ * by its id (``capture: true, entry_id``) and sent only once the capture is saved. */
+function voiceSlot(slot, { draftId, changed }) {
+  const media = self.tendMedia;
+  const rec = self.tendRecording;
+  const toggle = slot.querySelector("[data-voice-toggle]");
+  const label = slot.querySelector("[data-voice-label]");
+  const time = slot.querySelector("[data-voice-time]");
+  const elapsed = slot.querySelector("#voice-elapsed");
+  const kept = slot.querySelector("[data-voice-kept]");
+  const preview = slot.querySelector("[data-voice-preview]");
+  const problem = slot.querySelector("[data-voice-problem]");
+  const maxSeconds = Number(slot.dataset.maxSeconds) || 1800;
+  let account = null;
+  let memo = null; // the stored item, once stopped
+  let recording = null; // the live recording
+  let previewUrl = null;
+
+  function showProblem(text) {
+    problem.textContent = text || "";
+    problem.hidden = !text;
+  }
+
+  async function render() {
+    toggle.setAttribute("aria-pressed", String(Boolean(recording)));
+    label.textContent = recording ? "Stop" : "Record";
+    toggle.hidden = Boolean(memo) && !recording;
+    time.hidden = !recording && !memo;
+    kept.hidden = !memo || Boolean(recording);
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = null;
+    if (memo && !recording) {
+      previewUrl = URL.createObjectURL(await media.blob(memo.id, memo.mime));
+      preview.src = previewUrl;
+      elapsed.textContent = rec.clock(memo.duration_ms || 0);
+    } else {
+      preview.removeAttribute("src");
+    }
+  }
+
+  async function start() {
+    showProblem("");
+    const id = await draftId(); // the capture's draft, made now if this is its first mark
+    if (!id) return; // the device could not keep it: capture has said so
+    try {
+      recording = await rec.startRecording({
+        account, maxSeconds,
+        fields: { entry_id: id, capture: true },
+        onTick: ({ ms }) => { elapsed.textContent = rec.clock(ms); },
+        onLimit: () => stop(),
+        onProblem: showProblem,
+        onError: () => stop(),
+      });
+    } catch (error) {
+      showProblem(error instanceof rec.RecordingProblem ? error.message : "Recording is not possible in this browser just now.");
+      return;
+    }
+    elapsed.textContent = "0:00";
+    await render();
+    changed("Recording… it is kept on this device as you speak.");
+  }
+
+  async function stop() {
+    if (!recording) return;
+    const current = recording;
+    const item = await current.stop();
+    if (recording !== current) return;
+    recording = null;
+    memo = item || null;
+    await render();
+    changed(memo ? "Voice note kept on this device" : "");
+  }
+
+  async function forget() {
+    if (recording) await stop();
+    if (memo) await media.remove(memo.id);
+    memo = null;
+    await render();
+  }
+
+  toggle.addEventListener("click", () => (recording ? stop() : start()));
+  slot.querySelector("[data-voice-again]").addEventListener("click", async () => {
+    if (!window.confirm("Record a new voice note in place of this one?")) return;
+    await forget();
+    await start();
+  });
+  slot.querySelector("[data-voice-discard]").addEventListener("click", async () => {
+    if (!window.confirm("Delete this voice note from this device?")) return;
+    await forget();
+    changed("Voice note deleted");
+    toggle.focus();
+  });
+  window.addEventListener("pagehide", () => recording?.flush());
+  document.addEventListener("tend:clearing", () => { recording?.stop(); recording = null; memo = null; });
+
+  return {
+    get memo() { return memo; },
+    get recording() { return Boolean(recording); },
+    stop,
+    /** The voice note left unsaved with this draft (the app was closed midway), if any. */
+    async restore(who, id) {
+      account = who;
+      memo = null;
+      if (id && media) {
+        const mine = (await media.forAccount(account))
+          .filter((item) => item.capture && item.entry_id === id && item.state !== "ready" && item.state !== "rejected");
+        memo = mine[0] || null;
+        if (memo && memo.state === "recording") { // interrupted: what was kept is kept
+          memo = await media.update(memo.id, (item) => item && { ...item, state: "stopped" });
+        }
+      }
+      await render();
+    },
+    /** Saving: the note travels after its draft, attached to its entry, or as the entry
+     * itself when there are no feelings, marks or words to send. */
+    async send({ withDraft, id, writtenAt }) {
+      if (recording) await stop();
+      if (!memo) return null;
+      const sent = memo.id;
+      await media.update(sent, (item) => item && (withDraft
+        ? { ...item, state: "ready", entry_id: id, error: null }
+        : { ...item, state: "ready", entry_id: null, error: null,
+            entry: { entry_id: id, title: null, note: null, mood: null, prompt: null,
+                     journey_id: null, client_updated_at: writtenAt } }));
+      memo = null;
+      await render();
+      return sent;
+    },
+  };
+}
+
 // --- Capture ----------------------------------------------------------------------------------
 
 function capturePage(form) {
@@ -79,8 +213,10 @@ function capturePage(form) {
   let focusRegion = null; // the region whose qualities are being chosen
   let saving = Promise.resolve();
   let finishing = false;
+  let sent = null; // what "Save" sent: the draft's id and the voice note's, if any
 
-  const hasSomething = () => draft && (draft.feelings.length || draft.body_map.length || draft.body.trim());
+  const hasWords = () => Boolean(draft && (draft.feelings.length || draft.body_map.length || draft.body.trim()));
+  const hasSomething = () => hasWords() || Boolean(voice.memo || voice.recording);
 
   function keep(change) {
     saving = saving.then(async () => {
@@ -98,6 +234,18 @@ function capturePage(form) {
     });
     return saving;
   }
+
+  const voice = voiceSlot(document.getElementById("voice-slot"), {
+    draftId: async () => {
+      if (!draft) await keep(() => ({}));
+      else await saving;
+      return draft ? draft.id : null;
+    },
+    changed: (text) => {
+      status.textContent = text || (hasSomething() ? "Kept on this device" : "");
+      save.disabled = !hasSomething();
+    },
+  });
 
   function renderFeelings() {
     const feelings = draft ? draft.feelings : [];
@@ -234,28 +382,44 @@ function capturePage(form) {
     event.preventDefault();
     clearTimeout(lineTimer);
     await keep(() => ({ body: line.value }));
+    if (voice.recording) await voice.stop();
     if (!hasSomething()) return;
-    await keep(() => ({ ready: true }));
+    const withDraft = hasWords();
+    if (withDraft) await keep(() => ({ ready: true }));
+    const id = draft.id;
+    const memoId = await voice.send({ withDraft, id, writtenAt: draft.created_on_device });
+    if (!withDraft) { // only a voice note: it becomes the entry itself, under the draft's id
+      saving = saving.then(() => store.remove(id));
+      await saving;
+    }
+    sent = { draftId: withDraft ? id : null, memoId };
     finishing = true;
     status.textContent = "Saving…";
     syncSoon();
   });
 
   document.addEventListener("tend:synced", async (event) => {
-    if (!finishing || !draft) return;
+    if (!finishing || !sent) return;
     const summary = event.detail || {};
-    const stillHere = await store.get(draft.id);
+    const stillHere = sent.draftId ? await store.get(sent.draftId) : null;
+    const memoHere = sent.memoId ? await self.tendMedia.get(sent.memoId) : null;
+    const memoRefused = memoHere && memoHere.state === "rejected" ? memoHere.error : null;
+    const waiting = (stillHere && !stillHere.rejected) || (memoHere && !memoRefused);
     // A sync that started before "Save" did not carry it: the next one will.
-    if (stillHere && !stillHere.rejected && summary.state === "signed-in") return;
-    finishing = false;
-    const text = !stillHere ? "It is in your journal."
-      : stillHere.rejected ? `It could not be saved: ${stillHere.rejected}`
-      : summary.state === "signed-out" ? "It is kept on this device and goes to your journal once you sign in."
-      : "It is kept on this device and goes to your journal when there is a connection.";
+    if (waiting && summary.state === "signed-in") return;
     if (stillHere && stillHere.rejected) {
-      status.textContent = text;
+      status.textContent = `It could not be saved: ${stillHere.rejected}`;
+      finishing = false;
       return;
     }
+    finishing = false;
+    const text = memoRefused ? (sent.draftId && !stillHere
+      ? `It is in your journal, but the voice note could not be added: ${memoRefused}`
+      : `The voice note could not be saved: ${memoRefused}`)
+      : !waiting ? "It is in your journal."
+      : summary.state === "signed-out" ? "It is kept on this device and goes to your journal once you sign in."
+      : "It is kept on this device and goes to your journal when there is a connection.";
+    sent = null;
     draft = null;
     focusRegion = null;
     const url = new URL(location.href);
@@ -290,6 +454,7 @@ function capturePage(form) {
         || mine.sort((a, b) => (b.client_updated_at || "").localeCompare(a.client_updated_at || ""))[0]
         || null;
     }
+    await voice.restore(account, draft ? draft.id : null);
     render();
     if (hasSomething()) status.textContent = "Kept on this device";
     form.hidden = false;

@@ -77,13 +77,15 @@
         return next;
       });
     },
-    /** Keep one more piece of an item, and what the item now holds, together. */
+    /** Keep one more piece of an item, and what the item now holds, together. A piece of an
+     * item that is gone (discarded, or the device cleared while it recorded) is not kept. */
     addPiece(id, seq, blob, changes) {
       return run(["items", "pieces"], "readwrite", async (tx) => {
-        tx.objectStore("pieces").put({ id, seq, blob });
         const items = tx.objectStore("items");
         const item = await asPromise(items.get(id));
-        if (item) await asPromise(items.put({ ...item, ...changes, size: (item.size || 0) + blob.size, pieces: seq + 1 }));
+        if (!item) return;
+        tx.objectStore("pieces").put({ id, seq, blob });
+        await asPromise(items.put({ ...item, ...changes, size: (item.size || 0) + blob.size, pieces: seq + 1 }));
       });
     },
     /** The item's bytes as one Blob (made of the stored pieces, not copied into memory). */

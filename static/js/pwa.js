@@ -254,7 +254,18 @@ async function endServerSession(session) {
   return response.type === "opaqueredirect" || response.ok;
 }
 
-/** Warn about drafts not yet home, end the session, then leave nothing of this person. */
+/** What has not reached the journal yet, in words: "One entry and 2 recordings or drawings". */
+function waitingInWords(entries, media) {
+  const parts = [];
+  if (entries) parts.push(entries === 1 ? "One entry" : `${entries} entries`);
+  if (media) parts.push(media === 1 ? "one recording or drawing" : `${media} recordings or drawings`);
+  const words = parts.join(" and ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Warn about drafts not yet home, end the session, then leave nothing of this person. With
+ * no connection the device is cleared all the same, and the session on Tend ends as soon as
+ * Tend can be reached (this page, when the network returns, or the next one opened). */
 function signOut() {
   if (signingOut) return signingOut;
   signingOut = (async () => {
@@ -262,29 +273,55 @@ function signOut() {
     progress("Sending what is on this device home…");
     if (self.tendDrafts) {
       await Promise.race([syncDrafts().catch(() => null), pause(8000)]);
-      const left = (await self.tendDrafts.all()).length
-        + (self.tendMediaSync ? await self.tendMediaSync.waiting() : 0);
-      if (left) {
-        const question = `${left === 1 ? "One entry on this device has" : `${left} entries on this device have`} not reached your journal yet. ` +
+      const entries = (await self.tendDrafts.all()).length;
+      const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
+      if (entries + media) {
+        const question = `${waitingInWords(entries, media)} on this device ${entries + media === 1 ? "has" : "have"} not reached your journal yet` +
+          `${navigator.onLine ? "" : " (there is no connection just now)"}. ` +
           "Signing out deletes them from this device. Sign out anyway?";
         if (!window.confirm(question)) return stopSigningOut(null);
       }
     }
     progress("Signing out…");
     const session = self.tendSync ? await self.tendSync.readSession() : { state: "signed-out" };
-    if (session.state === "offline") {
-      return stopSigningOut("Signing out needs a connection. Your journal stays private on this device meanwhile.");
-    }
-    if (session.state === "signed-in" && !(await endServerSession(session).catch(() => false))) {
-      return stopSigningOut("Signing out did not finish. Please try again in a moment.");
-    }
+    const ended = session.state === "signed-in"
+      ? await endServerSession(session).catch(() => false)
+      : session.state === "signed-out";
+    if (leaving) return undefined; // cut short by leaving the page: the next page finishes it
     progress("Clearing this device…");
     await clearDevice();
+    if (!ended) return clearedWhileOffline();
     localStorage.removeItem(SIGNING_OUT);
     location.replace("/login");
+    return undefined;
   })().catch(() => stopSigningOut("Signing out did not finish. Please try again in a moment."))
     .finally(() => { signingOut = null; });
   return signingOut;
+}
+
+/** Tend could not be reached to end the session: this device is cleared already (the sign-out
+ * stays asked for, so it finishes with the next connection). Say so, in place of the page. */
+function clearedWhileOffline() {
+  const main = document.getElementById("main");
+  const section = document.createElement("section");
+  section.className = "card signed-out-offline";
+  section.setAttribute("aria-labelledby", "signed-out-offline-heading");
+  const heading = document.createElement("h1");
+  heading.id = "signed-out-offline-heading";
+  heading.textContent = "This device is cleared";
+  const gone = document.createElement("p");
+  gone.textContent = "Your drafts, recordings waiting to sync, the pages Tend kept for offline use and the offline copy of your safety plan are gone from this device.";
+  const later = document.createElement("p");
+  later.textContent = "Tend could not be reached, so your sign-in ends the moment there is a connection again, here or the next time Tend opens. You can also end it from another device, under Account, Signed-in devices.";
+  section.append(heading, gone, later);
+  clearTimeout(retryTimer); // nothing is left to send
+  document.getElementById("messages")?.replaceChildren(); // "kept on this device" is no more
+  main?.replaceChildren(section);
+  document.querySelector("nav.tabs")?.setAttribute("hidden", "");
+  document.getElementById("tend-signing-out")?.close();
+  main?.focus();
+  // The network is back: end the session now.
+  window.addEventListener("online", () => { signOut(); }, { once: true });
 }
 
 function guardSignOut() {
@@ -360,7 +397,10 @@ function start() {
   const shell = document.body.hasAttribute("data-shell");
   if (!shell) {
     clearAfterErasing(account || null);
+    const asked = localStorage.getItem(SIGNING_OUT);
     finishSignOut(account || null).catch(() => {});
+    // Signing out is under way: nothing is kept, synced or installed here meanwhile.
+    if (asked && (!account || asked === account || asked === "this-device")) return;
   }
   if (shell) followLatePage();
   // Tend installs its worker for people who are signed in (and on its own offline pages);

@@ -1,9 +1,9 @@
-// The voice memo recorder (/record). The recording goes to the device's media store every
-// few seconds while it records (MediaRecorder's timeslice), so little can be lost; a saved
-// memo waits there, playable, until it has reached Tend (media-sync.js).
+// The voice memo recorder (/record). Recording itself is recording.js (shared with capture's
+// voice slot): the recording goes to the device's media store every few seconds while it
+// records, so little can be lost; a saved memo waits there, playable, until it has reached
+// Tend (media-sync.js).
 
-const TIMESLICE_MS = 3000;
-const TYPES = ["audio/mp4", "audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus"];
+const { startRecording, RecordingProblem, clock } = self.tendRecording; // recording.js
 const page = document.getElementById("recorder");
 const maxSeconds = Number(page.dataset.maxSeconds) || 1800;
 const controls = document.getElementById("recorder-controls");
@@ -26,14 +26,9 @@ const attachTo = new URL(location.href).searchParams.get("entry");
 const answering = new URL(location.href).searchParams.get("prompt"); // Today's prompt, aloud
 
 let account = null;
-let session = null; // the live recording: recorder, stream, timing, the item's id
+let session = null; // the live recording (recording.js)
 let open = null; // the memo shown in the details form
 let previewUrl = null;
-
-function clock(ms) {
-  const seconds = Math.floor(ms / 1000);
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-}
 
 function say(text) {
   if (statusLine.textContent !== text) statusLine.textContent = text;
@@ -46,64 +41,6 @@ function showProblem(text) {
 
 function show(which) {
   for (const [name, button] of Object.entries(buttons)) button.hidden = !which.includes(name);
-}
-
-function elapsed() {
-  if (!session) return 0;
-  const running = session.startedAt ? performance.now() - session.startedAt : 0;
-  return session.before + running;
-}
-
-function microphoneProblem(error) {
-  if (error && (error.name === "NotAllowedError" || error.name === "SecurityError")) {
-    return "Tend may not use the microphone. You can allow it for this site in your browser’s settings, then try again.";
-  }
-  if (error && (error.name === "NotFoundError" || error.name === "OverconstrainedError")) {
-    return "No microphone was found on this device. Connecting one, or using your phone, works too.";
-  }
-  if (error && error.name === "NotReadableError") {
-    return "The microphone is busy with another app. Closing that app and trying again usually helps.";
-  }
-  return "Recording is not possible in this browser just now.";
-}
-
-/** Keep each piece on the device as it arrives, in order. */
-function keepPiece(blob) {
-  if (!session || !blob.size) return;
-  const seq = session.seq++;
-  const id = session.id;
-  const duration = Math.round(elapsed());
-  session.writing = session.writing.then(() =>
-    store.addPiece(id, seq, blob, { duration_ms: duration })
-  ).catch(() => showProblem("This device could not keep the recording. Is its storage full?"));
-}
-
-function meter(stream) {
-  try {
-    const context = new AudioContext();
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 1024;
-    context.createMediaStreamSource(stream).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    const tick = () => {
-      if (!session || session.context !== context) return;
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const value of samples) sum += value * value;
-      level.value = Math.min(1, Math.sqrt(sum / samples.length) * 4);
-      const ms = elapsed();
-      elapsedLabel.textContent = clock(ms);
-      if (ms >= maxSeconds * 1000) {
-        stop(`That is ${clock(maxSeconds * 1000)}, as long as a memo can be. It is kept.`);
-        return;
-      }
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    return context;
-  } catch {
-    return null;
-  }
 }
 
 async function checkSpace() {
@@ -123,56 +60,36 @@ async function checkSpace() {
 
 async function start() {
   showProblem("");
-  if (!navigator.mediaDevices?.getUserMedia || !self.MediaRecorder) {
-    showProblem("This browser cannot record sound. A recent Safari, Chrome or Firefox can.");
-    return;
-  }
-  let stream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    session = await startRecording({
+      account, maxSeconds,
+      fields: { entry_id: attachTo || null, prompt: answering || null },
+      onTick: ({ level: value, ms }) => {
+        level.value = value;
+        elapsedLabel.textContent = clock(ms);
+      },
+      onLimit: () => stop(`That is ${clock(maxSeconds * 1000)}, as long as a memo can be. It is kept.`),
+      onProblem: showProblem,
+      onError: () => stop("The recording stopped unexpectedly. What was recorded is kept."),
+    });
   } catch (error) {
-    showProblem(microphoneProblem(error));
+    showProblem(error instanceof RecordingProblem ? error.message : "Recording is not possible in this browser just now.");
     return;
   }
-  const mime = TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
-  let recorder;
-  try {
-    recorder = new MediaRecorder(stream, mime ? { mimeType: mime } : {});
-  } catch {
-    stream.getTracks().forEach((track) => track.stop());
-    showProblem("Recording is not possible in this browser just now.");
-    return;
-  }
-  const now = new Date().toISOString();
-  const id = self.tendDrafts.newId();
-  await store.put({
-    id, account, kind: "memo", state: "recording", mime: recorder.mimeType || mime,
-    size: 0, pieces: 0, duration_ms: 0, created_at: now, entry_id: attachTo || null,
-    prompt: answering || null,
-  });
-  session = { id, recorder, stream, seq: 0, before: 0, startedAt: performance.now(),
-              writing: Promise.resolve(), context: null };
-  recorder.addEventListener("dataavailable", (event) => keepPiece(event.data));
-  recorder.addEventListener("error", () => stop("The recording stopped unexpectedly. What was recorded is kept."));
-  recorder.start(TIMESLICE_MS);
-  session.context = meter(stream);
   show(["pause", "stop"]);
   say("Recording… it is kept on this device as you speak.");
 }
 
 function pause() {
-  if (!session || session.recorder.state !== "recording") return;
-  session.recorder.pause();
-  session.before = elapsed();
-  session.startedAt = 0;
+  if (!session || session.state !== "recording") return;
+  session.pause();
   show(["resume", "stop"]);
   say("Paused.");
 }
 
 function resume() {
-  if (!session || session.recorder.state !== "paused") return;
-  session.recorder.resume();
-  session.startedAt = performance.now();
+  if (!session || session.state !== "paused") return;
+  session.resume();
   show(["pause", "stop"]);
   say("Recording…");
 }
@@ -180,17 +97,11 @@ function resume() {
 async function stop(message) {
   if (!session) return;
   const current = session;
-  const duration = Math.round(elapsed());
-  const stopped = new Promise((resolve) => current.recorder.addEventListener("stop", resolve, { once: true }));
-  if (current.recorder.state !== "inactive") current.recorder.stop();
-  await stopped;
-  current.stream.getTracks().forEach((track) => track.stop());
-  current.context?.close().catch(() => {});
-  await current.writing;
+  const item = await current.stop();
+  if (session !== current) return; // stopped twice (the limit and a tap): once is enough
   session = null;
   level.value = 0;
-  elapsedLabel.textContent = clock(duration);
-  await store.update(current.id, (item) => item && { ...item, state: "stopped", duration_ms: duration });
+  elapsedLabel.textContent = clock(item ? item.duration_ms : 0);
   show(["start"]);
   say(message || "Stopped. The recording is kept on this device.");
   await openMemo(current.id);
@@ -260,6 +171,7 @@ async function discard() {
 async function renderWaiting() {
   const items = (await store.forAccount(account))
     .filter((item) => item.kind === "memo" && !(session && item.id === session.id))
+    .filter((item) => !(item.capture && item.state !== "ready")) // capture's own, until it is saved
     .sort((a, b) => (b.created_at || "").localeCompare(a.created_at || ""));
   const rows = await Promise.all(items.map(async (item) => {
     const row = document.createElement("li");
@@ -341,7 +253,7 @@ async function begin() {
   document.addEventListener("tend:synced", (event) => { if (account) afterSync(event.detail); });
   document.addEventListener("tend:clearing", () => { account = null; });
   // Leaving while recording: what was recorded so far is on the device already; take the rest.
-  window.addEventListener("pagehide", () => { if (session) session.recorder.requestData(); });
+  window.addEventListener("pagehide", () => { if (session) session.flush(); });
   if (attachTo) document.getElementById("recorder-for-entry").hidden = false;
   account = await whoIsRecording();
   if (!account) {

@@ -3,7 +3,10 @@ wait for the service worker and look at what is on the device and on the server.
 
 from __future__ import annotations
 
+import math
+import struct
 import threading
+import wave
 
 import pytest
 from sqlalchemy import select
@@ -121,3 +124,38 @@ def holding(live_server):
     live_server.app.wsgi_app = held
     yield held
     held.release.set()
+
+
+def write_tone(path, seconds: float = 20.0, rate: int = 48_000) -> None:
+    """A gentle 440 Hz tone, for the fake microphone to play."""
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        period = [int(8_000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(rate)]
+        second = struct.pack(f"<{rate}h", *period)
+        file.writeframes(second * int(seconds))
+
+
+@pytest.fixture
+def phone_with_microphone(playwright_instance, chromium_path, live_server, tmp_path):
+    """A phone whose microphone plays a tone the test wrote (Chromium's fake device)."""
+    tone = tmp_path / "tone.wav"
+    write_tone(tone)
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=chromium_path,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={tone}",
+              "--autoplay-policy=no-user-gesture-required"],
+        base_url=live_server.url,
+        **PHONE,
+    )
+    problems = Problems()
+    context.on("page", problems.watch)
+    for page in context.pages:
+        problems.watch(page)
+    yield context
+    context.close()
+    assert not problems, f"the browser reported: {problems}"

@@ -5,9 +5,6 @@ kept and playable on the device until the network returns; a drawing drawn with 
 from __future__ import annotations
 
 import io
-import math
-import struct
-import wave
 
 import pytest
 from PIL import Image
@@ -16,47 +13,12 @@ from sqlalchemy import select
 
 from tests.browser.accessibility import accessibility_problems
 from tests.browser.test_offline_in_chromium import PHONE, Problems, sign_up, wait_until_controlled
-from tests.conftest import CHROMIUM_ARGS
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.media import storage
 from webapp.media.models import Media
 
 pytestmark = pytest.mark.browser
-
-
-def write_tone(path, seconds: float = 20.0, rate: int = 48_000) -> None:
-    """A gentle 440 Hz tone, for the fake microphone to play."""
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(rate)
-        period = [int(8_000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(rate)]
-        second = struct.pack(f"<{rate}h", *period)
-        file.writeframes(second * int(seconds))
-
-
-@pytest.fixture
-def phone_with_microphone(playwright_instance, chromium_path, live_server, tmp_path):
-    tone = tmp_path / "tone.wav"
-    write_tone(tone)
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=chromium_path,
-        headless=True,
-        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={tone}",
-              "--autoplay-policy=no-user-gesture-required"],
-        base_url=live_server.url,
-        **PHONE,
-    )
-    problems = Problems()
-    context.on("page", problems.watch)
-    for page in context.pages:
-        problems.watch(page)
-    yield context
-    context.close()
-    assert not problems, f"the browser reported: {problems}"
 
 
 def stored_media() -> list[Media]:

@@ -95,3 +95,36 @@ def test_export_takes_feelings_and_the_body_along(alice):
     [name] = [n for n in archive.namelist() if n.startswith("tend/entries/")]
     text = archive.read(name).decode()
     assert "*Feelings: In awe*" in text and "*Throat: tingling*" in text
+
+
+def test_insights_show_the_current_journeys_feelings_and_body_by_phase(alice):
+    user = person("alice@example.org")
+    earlier = log_journey(user, datetime.now(UTC) - timedelta(days=40))
+    capture(user, earlier.started_at + timedelta(hours=3), ["numb"], [("feet", ("heavy",))])
+    start = datetime.now(UTC) - timedelta(days=10)
+    journey = log_journey(user, start)
+    capture(user, start + timedelta(hours=5), ["tender", "awe"], [("chest", ("warm",))])
+    capture(user, start + timedelta(days=1), ["tender"], [("chest", ("warm", "open"))])
+    capture(user, start + timedelta(days=6), ["calm"], [("upper-back", ("tight",))])
+
+    page = alice.get("/insights").get_data(as_text=True)
+    section = page[page.index('id="current-journey-captures"'):page.index("mood-heading")]
+    assert '<h2 id="insights-captures-heading">Feelings and the body</h2>' in section
+    assert f'href="/journeys/{journey.id}">The whole journey</a>' in section
+    # Each phase in arc order, the shaded outline and the table with every number.
+    assert section.index("Immediate reflection") < section.index("Meaning-making")
+    assert "Tender <span class=\"hint\">×2</span>, In awe" in section
+    assert 'class="region-zone shade-5"' in section and "<title>Chest and heart</title>" in section
+    assert "<td>Chest and heart</td><td>2</td><td>Warm ×2, Open</td>" in section
+    assert "<td>Upper back</td><td>1</td><td>Tight</td>" in section
+    # Only the current journey: the earlier one's capture is on its own page.
+    assert "Numb" not in section and "<td>Feet</td>" not in section
+    assert "style=" not in page  # the CSP allows no inline styles
+
+
+def test_insights_invite_captures_for_the_current_journey_and_skip_with_none(alice):
+    assert "Feelings and the body" not in alice.get("/insights").get_data(as_text=True)
+    log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=2))
+    page = alice.get("/insights").get_data(as_text=True)
+    assert "Feelings and the body" in page
+    assert "When you capture feelings or where something sits in the body" in page

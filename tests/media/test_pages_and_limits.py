@@ -1,4 +1,4 @@
-"""The recorder may use the microphone and no other page may; the media pages and the upload
+"""The recorder and capture may use the microphone and no other page may; the media pages and the upload
 API are rate-limited like every other change."""
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from tests.conftest import make_app, register
 from tests.media.helpers import Uploader
 
 
-def test_only_the_recorder_may_ask_for_the_microphone(client, alice):
-    recorder = client.get("/record")
-    assert recorder.status_code == 200
-    assert "microphone=(self)" in recorder.headers["Permissions-Policy"]
-    assert "camera=()" in recorder.headers["Permissions-Policy"]
-    assert recorder.headers["Cache-Control"] == "no-store"
-    for url in ("/draw", "/journal", "/", "/media"):
+def test_only_the_recorder_and_capture_may_ask_for_the_microphone(client, alice):
+    for url in ("/record", "/capture"):
+        recorder = client.get(url)
+        assert recorder.status_code == 200
+        assert "microphone=(self)" in recorder.headers["Permissions-Policy"], url
+        assert "camera=()" in recorder.headers["Permissions-Policy"]
+        assert recorder.headers["Cache-Control"] == "no-store"
+    for url in ("/draw", "/journal", "/", "/media", "/write"):
         policy = alice.get(url).headers["Permissions-Policy"]
         assert "microphone=()" in policy and "camera=()" in policy, url
     assert "media-src 'self' blob:" in alice.get("/journal").headers["Content-Security-Policy"]

@@ -21,11 +21,14 @@ from webapp.types import utcnow
 @bp.get("/insights")
 @login_required
 def insights():
+    current = position_at(current_user).journey  # the journey the person is integrating now
     return render_template(
         "insights/insights.html",
         mood=charts.mood_chart(current_user),
         practice=charts.practice_chart(current_user),
         arcs=charts.entries_by_journey_and_phase(current_user),
+        current=current,
+        captures=captures_by_phase(current_user, current) if current else [],
     )
 
 

@@ -26,9 +26,7 @@ from webapp.extensions import csrf, db, limiter
 from webapp.journal.services import get_entry_or_404
 from webapp.media import bp, completion, library, storage, uploads
 from webapp.media.models import Media
-from webapp.web.security import PERMISSIONS_POLICY
-
-RECORDER_PERMISSIONS_POLICY = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
+from webapp.web.security import MICROPHONE_PERMISSIONS_POLICY
 
 UPLOAD_LIMITS = "600 per minute;20000 per hour"  # a 30-minute memo is about 30 pieces
 PAGE_LIMITS = "60 per minute;600 per hour"
@@ -207,7 +205,7 @@ def _shell_page(template: str, *, microphone: bool = False):
     response.headers["Cache-Control"] = "no-store"
     if microphone:
         # The recorder asks for the microphone, on this origin only; no other page may.
-        response.headers["Permissions-Policy"] = RECORDER_PERMISSIONS_POLICY
+        response.headers["Permissions-Policy"] = MICROPHONE_PERMISSIONS_POLICY
     return response
 
 

@@ -17,7 +17,7 @@ from webapp.content import (
     BODY_QUALITIES,
     BODY_REGIONS,
     BODY_SIDES,
-    CAPTURE_VOICE_LATER,
+    CAPTURE_VOICE_HINT,
     FEELING_FAMILIES,
     INTENSITIES,
 )
@@ -45,6 +45,7 @@ SHELL_ASSETS = [
     "js/lock.js",
     "js/media-store.js",
     "js/media-sync.js",
+    "js/recording.js",
     "js/recorder.js",
     "js/drawing.js",
     "icons/icon-192.png",
@@ -166,15 +167,15 @@ def write():
 
 @bp.get("/capture")
 def capture():
-    """Gentle capture: feelings, the body, one line. Like the editor, it holds nothing
-    personal and saves on the device first (static/js/capture.js)."""
-    return shell_page("pwa/capture.html", **capture_vocabulary())
+    """Gentle capture: feelings, the body, a voice note, one line. Like the editor, it holds
+    nothing personal and saves on the device first (static/js/capture.js)."""
+    return shell_page("pwa/capture.html", microphone=True, **capture_vocabulary())
 
 
 def capture_vocabulary() -> dict:
     return {
         "families": FEELING_FAMILIES, "intensities": INTENSITIES, "regions": BODY_REGIONS,
-        "sides": BODY_SIDES, "qualities": BODY_QUALITIES, "voice_later": CAPTURE_VOICE_LATER,
+        "sides": BODY_SIDES, "qualities": BODY_QUALITIES, "voice_hint": CAPTURE_VOICE_HINT,
     }
 
 

@@ -26,6 +26,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
+# The pages that record (the recorder, capture's voice slot) ask for the microphone, on this
+# origin only; no other page may.
+MICROPHONE_PERMISSIONS_POLICY = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import flash, make_response, redirect, render_template, request
 
 from webapp.errors import ValidationError
+from webapp.web.security import MICROPHONE_PERMISSIONS_POLICY
 
 
 def wants_fragment() -> bool:
@@ -47,10 +48,13 @@ def edit_form(template: str, save: Callable[[], object], *, saved: str, then: st
     return form_page(template, errors, **context)
 
 
-def shell_page(template: str, **context):
+def shell_page(template: str, *, microphone: bool = False, **context):
     """A page the service worker keeps for offline use: rendered with no account, token,
-    message or journal text (base.html leaves them out for ``shell_page``)."""
+    message or journal text (base.html leaves them out for ``shell_page``). ``microphone``:
+    the page records, so it may ask for the microphone (this origin only)."""
     response = make_response(render_template(template, shell_page=True, **context))
     # The service worker keeps its own copy; browsers and proxies should not.
     response.headers["Cache-Control"] = "no-store"
+    if microphone:
+        response.headers["Permissions-Policy"] = MICROPHONE_PERMISSIONS_POLICY
     return response
