@@ -131,7 +131,7 @@ def copy_into(share_id: uuid.UUID, key: bytes, plan: SharedMediaPlan) -> None:
                                    chunk_count=count))
 
 
-# --- Viewings --------------------------------------------------------------------------------------
+# --- Viewings ----------------------------------------------------------------------------------
 
 
 def has_media(share_id: uuid.UUID) -> bool:
@@ -176,7 +176,7 @@ def shared_bytes() -> int:
     return int(db.session.scalar(select(func.coalesce(func.sum(SharedMedia.size), 0))) or 0)
 
 
-# --- Serving -----------------------------------------------------------------------------------------
+# --- Serving -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
