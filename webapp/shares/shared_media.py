@@ -237,16 +237,16 @@ def serve(share: Share | None, item: int, token: str, range_header: str | None,
         start, end, status = span[0], span[1] - 1, 206
         headers["Content-Range"] = f"bytes {start}-{end}/{stored.size}"
     headers["Content-Length"] = str(end - start + 1)
-    body = _pieces(share.id, item, stored.chunk_count, key, start, end)
+    body = _pieces(db.engine, share.id, item, stored.chunk_count, key, start, end)
     return Served(status, stored.content_type, headers, body)
 
 
-def _pieces(share_id: uuid.UUID, item: int, count: int, key: bytes, start: int,
+def _pieces(engine, share_id: uuid.UUID, item: int, count: int, key: bytes, start: int,
             end: int) -> Iterator[bytes]:
     """Bytes start..end, one chunk decrypted at a time, each read on its own connection (so
     the answer can stream after the request's session has closed)."""
     for position in range(start // CHUNK, end // CHUNK + 1):
-        with db.engine.connect() as connection:
+        with engine.connect() as connection:
             blob = connection.scalar(select(SharedMediaChunk.data).where(
                 SharedMediaChunk.share_id == share_id, SharedMediaChunk.item == item,
                 SharedMediaChunk.position == position))
