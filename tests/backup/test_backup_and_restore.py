@@ -30,7 +30,7 @@ from webapp.types import utcnow
 MARKER = "moss on the north side of the stones"
 
 
-def fill_the_journal(alice, bob) -> None:
+def fill_the_journal(alice, bob, *, media: bool = False) -> None:
     alice.submit("/entries", {"title": "After", "body": MARKER, "mood": "4"})
     bob.submit("/entries", {"body": "bob's own morning"})
     user = db.session.scalar(select(User).where(User.email == "alice@example.org"))
@@ -53,6 +53,11 @@ def fill_the_journal(alice, bob) -> None:
     db.session.commit()
     plan_test_reminder(user)
     make_recovery_codes(user)
+    if media:
+        add_media(alice, user)
+
+
+def add_media(alice, user) -> None:
     # A voice memo of its own, and a photo and a drawing on Alice's entry.
     Uploader(alice).upload(tone_encoded(1.5), "memo", {"entry": {
         "entry_id": str(uuid.uuid4()), "title": "Said aloud", "note": "",
@@ -98,7 +103,7 @@ def snapshot() -> dict:
 def test_backup_restores_into_a_fresh_database_and_reads_back_identically(
     app, alice, bob, tmp_path, empty_database_url  # noqa: F811
 ):
-    fill_the_journal(alice, bob)
+    fill_the_journal(alice, bob, media=True)
     before = snapshot()
     assert MARKER in str(before["people"]["alice@example.org"])
     path = tmp_path / "tend.backup"
