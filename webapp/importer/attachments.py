@@ -67,6 +67,7 @@ def attach_tend_media(user: User, records, entry_ids: dict, files: Files,
                 media_id = uuid.UUID(str(item.get("id")))
             except ValueError:
                 media_id = None
+            name = item.get("file")
             attach(user, summary, entry_id, item.get("kind"), media_id,
-                   lambda limit, name=item.get("file"): files.read(name, limit),
+                   lambda limit, name=name: files.read(name, limit),
                    created_at=item.get("created_at"), in_brief=item.get("in_brief"))

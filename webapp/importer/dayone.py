@@ -11,6 +11,7 @@ import uuid
 
 from webapp.auth.models import User
 from webapp.extensions import db
+from webapp.importer.attachments import WHAT, attach
 from webapp.importer.common import (
     ALREADY_HERE,
     IMPORT_NAMESPACE,
@@ -19,7 +20,6 @@ from webapp.importer.common import (
     ImportSummary,
     as_moment,
 )
-from webapp.importer.attachments import WHAT, attach
 from webapp.journal.models import BODY_MAX, TITLE_MAX, Entry
 
 DAY_ONE_ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
