@@ -183,6 +183,14 @@ def test_media_bytes_stored_are_a_gauge_by_kind_for_everyone_together(metrics_on
     assert lines and all(set(re.findall(r'(\w+)="', line)) == {"kind"} for line in lines)
     assert "alice" not in text and str(owner.id) not in text
 
+    from webapp.shares import links, snapshots
+
+    choice = snapshots.make_choice(owner, "entries", None, [entry.id])
+    links.create_share(owner, snapshots.snapshot_of(owner, choice), links.LinkOptions(
+        sharer_name="Bo", expires_days=7, once=False, passphrase=None))
+    shared = items[1].size + drawing.size  # the files are copied, not the thumbnails
+    assert value(scrape(alice), "tend_media_stored_bytes", kind="shared") == shared
+
     remove_media(items[0])
     assert value(scrape(alice), "tend_media_stored_bytes", kind="photo") == (
         items[1].size + items[1].thumb_size)

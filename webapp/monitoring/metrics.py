@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.media.library import stored_bytes_by_kind
+from webapp.shares.shared_media import shared_bytes
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class MediaBytes:
 
     NAME = "tend_media_stored_bytes"
     HELP = ("Bytes of voice memos, photos and drawings stored (files and thumbnails; unfinished "
-            "uploads as kind=uploading), for everyone together.")
+            "uploads as kind=uploading; copies sealed into share links as kind=shared), for "
+            "everyone together.")
 
     def __init__(self) -> None:
         self.app: Flask | None = None  # for the metrics port, which has no app context
@@ -76,18 +78,22 @@ class MediaBytes:
         family = GaugeMetricFamily(self.NAME, self.HELP, labels=["kind"])
         try:
             if has_app_context():
-                totals = stored_bytes_by_kind()
+                totals = _totals()
             elif self.app is not None:
                 with self.app.app_context():
-                    totals = stored_bytes_by_kind()
+                    totals = _totals()
             else:
                 return
         except SQLAlchemyError as exc:  # the database is away: the other metrics still answer
             log.warning("media bytes not measured: %s", exc.__class__.__name__)
             return
-        for kind in ("memo", "photo", "drawing", "uploading"):
+        for kind in ("memo", "photo", "drawing", "uploading", "shared"):
             family.add_metric([kind], totals.get(kind, 0))
         yield family
+
+
+def _totals() -> dict[str, int]:
+    return stored_bytes_by_kind() | {"shared": shared_bytes()}
 
 
 media_bytes = MediaBytes()
