@@ -134,15 +134,16 @@ def test_a_day_one_zip_attaches_its_photos_to_their_entries_once(alice):
     assert len(media_of("alice@example.org")) == 2
 
 
-def test_a_damaged_photo_is_left_out_with_a_reason_and_its_entry_still_comes(alice):
+def test_a_damaged_photo_is_left_out_with_a_reason_and_leaves_no_empty_entry(alice):
     payload = day_one_zip({"hill": photo_bytes(), "shell": photo_bytes(fmt="PNG")},
                           corrupt=b"\x89PNG\r\n\x1a\n but then nothing")
     user = find_user_by_email("alice@example.org")
     archive = zipfile.ZipFile(io.BytesIO(payload))
     data = json.loads(archive.read("Journal.json"))
     summary = import_day_one(user, data, Files(archive))
-    assert summary.imported == {"entries": 2, WHAT: 1}
-    assert summary.skipped == {(WHAT, "not a picture Tend can read"): 1}
+    assert summary.imported == {"entries": 1, WHAT: 1}  # the words and photo of the first
+    assert summary.skipped == {(WHAT, "not a picture Tend can read"): 1,
+                               ("entries", "has no text, and its photo could not be stored"): 1}
     assert len(media_of("alice@example.org")) == 1
 
 
@@ -151,5 +152,9 @@ def test_a_full_space_leaves_photos_out_and_says_why(app, alice):
     payload = day_one_zip({"hill": photo_bytes(), "shell": photo_bytes(fmt="PNG")})
     page = upload(alice, "Day One.zip", payload).get_data(as_text=True)
     assert f"2 {WHAT}: no space left for it" in page
+    assert "1 entries: has no text, and its photo could not be stored" in page
     assert media_of("alice@example.org") == []
     assert "Sunrise walk" in alice.get("/journal").get_data(as_text=True)  # the words came
+    user = find_user_by_email("alice@example.org")
+    kept = list(db.session.scalars(select(Entry).where(Entry.user_id == user.id)))
+    assert [entry.body for entry in kept] == ["The light on the hill."]  # no empty entry

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
+
+from sqlalchemy import delete, select
 
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -21,6 +24,7 @@ from webapp.importer.common import (
     as_moment,
 )
 from webapp.journal.models import BODY_MAX, TITLE_MAX, Entry
+from webapp.media.models import Media
 
 DAY_ONE_ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 DAY_ONE_MEDIA = re.compile(r"!\[[^\]]*\]\(dayone-moment:/{1,2}[^)]*\)\n?")
@@ -85,7 +89,7 @@ def _photos(user: User, record: dict, entry_id: uuid.UUID | None, files: Files,
 def import_day_one(user: User, data: dict, files: Files | None = None) -> ImportSummary:
     summary = ImportSummary("Day One")
     files = files or Files()
-    attachments = []
+    attachments, photo_only = [], []
     for record in data.get("entries") or []:
         if not isinstance(record, dict):
             summary.skip("entries", NOT_READABLE)
@@ -125,8 +129,23 @@ def import_day_one(user: User, data: dict, files: Files | None = None) -> Import
                 created_at=created, updated_at=max(updated, created),
             ))
             summary.imported["entries"] += 1
+            if not piece:
+                photo_only.append(entry_id)
         db.session.flush()
     db.session.commit()
     for record, entry_id in attachments:
         _photos(user, record, entry_id, files, summary)
+    _drop_empty(photo_only, summary)
     return summary
+
+
+def _drop_empty(entry_ids: list[uuid.UUID], summary: ImportSummary) -> None:
+    """An entry that was only a photo, whose photo could not be stored, is not kept empty."""
+    for entry_id in entry_ids:
+        if db.session.scalar(select(Media.id).where(Media.entry_id == entry_id).limit(1)):
+            continue
+        db.session.execute(delete(Entry).where(Entry.id == entry_id))
+        summary.imported["entries"] -= 1
+        summary.skip("entries", "has no text, and its photo could not be stored")
+    db.session.commit()
+    summary.imported += Counter()  # forget counts that fell to nothing
