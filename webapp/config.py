@@ -221,6 +221,8 @@ def load_config(instance_path: Path) -> dict:
         # Longer recordings than this are transcoded after answering, not while the device
         # waits (a 30-minute memo takes half a minute or more).
         "MEDIA_INLINE_BYTES": parse_size(os.environ.get("TEND_MEDIA_INLINE_BYTES") or "4MB"),
+        # The most memos, photos and drawings one share link may carry (copied and sealed).
+        "SHARE_MEDIA_MAX": parse_size(os.environ.get("TEND_SHARE_MEDIA_MAX") or "100MB"),
         **reminder_settings(),
         **mail_settings(),
         **operations_settings(),

@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, run_cli
+from tests.media.helpers import photo_bytes
 from tests.push.conftest import dispatcher, push_app, push_service, server_key, subscribe  # noqa: F401
 from webapp.auth.models import DeviceSession, SecurityEvent, User
 from webapp.auth.services import find_user_by_email
 from webapp.extensions import db
 from webapp.journal.models import Entry
+from webapp.media.library import add_picture
 from webapp.push.models import Reminder
 from webapp.push.schedules import plan_test_reminder
 
@@ -37,15 +39,38 @@ def test_list_shows_accounts_with_counts_and_never_their_words(app, alice, bob):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["EMAIL", "CREATED", "(UTC)", "LAST", "SEEN", "(UTC)", "ENTRIES",
-                                "STATUS"]
+                                "MEDIA", "MEDIA", "SIZE", "STATUS"]
     alice_line = next(line for line in lines if line.startswith("alice@example.org"))
-    assert alice_line.split()[-2:] == ["2", "active"]
+    assert alice_line.split()[-5:] == ["2", "0", "0", "B", "active"]
     assert SECRET_TEXT not in result.output and "owl" not in result.output
 
     as_json = json.loads(run_cli(app, "users", "list", "--json").output)
     assert [a["email"] for a in as_json] == ["alice@example.org", "bob@example.org"]
     assert as_json[0]["entries"] == 2 and as_json[0]["last_seen_at"]
     assert SECRET_TEXT not in json.dumps(as_json)
+
+
+def test_list_shows_each_persons_media_use_in_items_and_bytes_but_nothing_they_made(
+    app, alice, bob
+):
+    alice.submit("/entries", {"body": SECRET_TEXT})
+    owner = find_user_by_email("alice@example.org")
+    entry = db.session.scalar(select(Entry).where(Entry.user_id == owner.id))
+    first = add_picture(owner, entry, photo_bytes())
+    second = add_picture(owner, entry, photo_bytes((400, 300)), drawing=True)
+    stored = first.size + first.thumb_size + second.size + second.thumb_size
+
+    as_json = json.loads(run_cli(app, "users", "list", "--json").output)
+    by_email = {a["email"]: a for a in as_json}
+    assert by_email["alice@example.org"]["media_items"] == 2
+    assert by_email["alice@example.org"]["media_bytes"] == stored
+    assert by_email["bob@example.org"]["media_items"] == 0
+    assert by_email["bob@example.org"]["media_bytes"] == 0
+
+    table = run_cli(app, "users", "list").output
+    alice_line = next(line for line in table.splitlines() if line.startswith("alice@"))
+    assert alice_line.split()[-5:-1] == ["1", "2", f"{stored / 1000:.1f}", "KB"]
+    assert SECRET_TEXT not in table and "owl" not in table
 
 
 def test_create_asks_for_the_password_twice_and_refuses_duplicates(app, client):

@@ -3,17 +3,23 @@ identically with the same master key; without that key, a restore refuses to sta
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
 from tests.conftest import make_app, run_cli
+from tests.media.helpers import Uploader, photo_bytes, sha, tone_encoded
 from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 from webapp.auth.models import User
 from webapp.crypto import Keyring, encode_key, generate_key, key_id
 from webapp.extensions import db
 from webapp.intentions.models import Intention
+from webapp.journal.models import Entry
 from webapp.journeys.models import IntegrationSettings, Journey
+from webapp.media import storage
+from webapp.media.library import add_picture
+from webapp.media.models import Media
 from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.push.models import PushSubscription
 from webapp.push.schedules import plan_test_reminder
@@ -24,7 +30,7 @@ from webapp.types import utcnow
 MARKER = "moss on the north side of the stones"
 
 
-def fill_the_journal(alice, bob) -> None:
+def fill_the_journal(alice, bob, *, media: bool = False) -> None:
     alice.submit("/entries", {"title": "After", "body": MARKER, "mood": "4"})
     bob.submit("/entries", {"body": "bob's own morning"})
     user = db.session.scalar(select(User).where(User.email == "alice@example.org"))
@@ -47,6 +53,30 @@ def fill_the_journal(alice, bob) -> None:
     db.session.commit()
     plan_test_reminder(user)
     make_recovery_codes(user)
+    if media:
+        add_media(alice, user)
+
+
+def add_media(alice, user) -> None:
+    # A voice memo of its own, and a photo and a drawing on Alice's entry.
+    Uploader(alice).upload(tone_encoded(1.5), "memo", {"entry": {
+        "entry_id": str(uuid.uuid4()), "title": "Said aloud", "note": "",
+        "client_updated_at": utcnow().isoformat()}})
+    entry = next(e for e in db.session.scalars(select(Entry).where(Entry.user_id == user.id))
+                 if e.title == "After")
+    add_picture(user, entry, photo_bytes())
+    add_picture(user, entry, photo_bytes((300, 300), "PNG"), drawing=True)
+
+
+def media_contents() -> dict:
+    """Every stored memo, photo and drawing, decrypted: its description and its bytes' hash."""
+    contents = {}
+    for media in db.session.scalars(select(Media).order_by(Media.id)):
+        file = storage.file_reader(media).readall()
+        thumb = storage.file_reader(media, thumb=True).readall() if media.thumb_size else b""
+        contents[str(media.id)] = (media.kind, media.content_type, media.duration_ms,
+                                   media.entry_id, sha(file), sha(thumb), len(file))
+    return contents
 
 
 def snapshot() -> dict:
@@ -67,13 +97,13 @@ def snapshot() -> dict:
         (s.endpoint, s.device_label, s.p256dh, s.auth) for s in db.session.scalars(
             select(PushSubscription))
     )
-    return {"people": people, "counts": counts, "devices": devices}
+    return {"people": people, "counts": counts, "devices": devices, "media": media_contents()}
 
 
 def test_backup_restores_into_a_fresh_database_and_reads_back_identically(
     app, alice, bob, tmp_path, empty_database_url  # noqa: F811
 ):
-    fill_the_journal(alice, bob)
+    fill_the_journal(alice, bob, media=True)
     before = snapshot()
     assert MARKER in str(before["people"]["alice@example.org"])
     path = tmp_path / "tend.backup"
@@ -100,6 +130,9 @@ def test_backup_restores_into_a_fresh_database_and_reads_back_identically(
         db.engine.dispose()
     assert after == before
     assert after["counts"]["recovery_codes"] == 10 and after["counts"]["reminders"] == 1
+    kinds = sorted(kind for kind, *_rest in after["media"].values())
+    assert kinds == ["drawing", "memo", "photo"]
+    assert all(size > 0 for *_rest, size in after["media"].values())
 
 
 def test_restore_refuses_without_the_master_key_the_backup_needs(

@@ -237,3 +237,56 @@ def test_a_guarded_link_asks_for_its_passphrase_and_a_once_link_waits_to_be_open
         expect(reader.get_by_text("This link seems incomplete")).to_be_visible()
         assert_only_tend(seen, live_server)
         assert problems == []
+
+
+def test_a_once_link_shows_its_pictures_and_plays_its_memo_in_the_browser_that_opened_it(
+    browser, live_server, alice
+):
+    import uuid
+
+    from sqlalchemy import select
+
+    from tests.media.helpers import Uploader, photo_bytes, tone_encoded
+    from webapp.auth.services import find_user_by_email
+    from webapp.extensions import db
+    from webapp.journal.models import Entry
+    from webapp.media.library import add_picture
+
+    arc = write_arc()
+    owner = find_user_by_email("alice@example.org")
+    heron = db.session.scalar(select(Entry).where(Entry.id == arc.entries["heron"].id))
+    add_picture(owner, heron, photo_bytes((800, 600)))
+    Uploader(alice).upload(tone_encoded(2.0), "memo", {"entry_id": str(heron.id)})
+    link = make_link(alice, kind="entries", entry=arc.ids("heron"), once="1", media="1")
+    path = urlsplit(link).path
+    context = browser.new_context(base_url=live_server.url)
+    reader = context.new_page()
+    problems: list[str] = []
+    reader.on("console", lambda msg: problems.append(msg.text)
+              if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    try:
+        reader.goto(relative(link))
+        reader.get_by_role("button", name="Open").click()
+        picture = reader.get_by_role("img", name="Photo with the entry “The heron”, shared by "
+                                                  "its writer")
+        expect(picture).to_be_visible()
+        reader.wait_for_function(
+            "() => { const i = document.querySelector('.shared-picture img');"
+            " return i && i.complete && i.naturalWidth === 800; }")
+        reader.wait_for_function(
+            "() => { const a = document.querySelector('.shared-memo audio');"
+            " return a && a.readyState >= 1 && Math.abs(a.duration - 2) < 0.3; }")
+        expect(reader.locator(".shared")).to_contain_text("Voice memo")
+        [cookie] = context.cookies()
+        assert cookie["path"] == f"{path}/media/" and cookie["httpOnly"]
+        assert cookie["sameSite"] == "Strict"
+        assert problems == []
+        assert_accessible(reader)
+        stranger = browser.new_context(base_url=live_server.url).new_page()
+        # The address alone opens nothing: for everyone else the used link is over.
+        assert stranger.goto(f"{path}/media/0").status == 410
+        assert stranger.goto(f"/s/{uuid.uuid4()}/media/0").status == 404
+        stranger.context.close()
+        assert reader.request.get(f"{path}/media/0").status == 200  # its viewing goes on
+    finally:
+        context.close()

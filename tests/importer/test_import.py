@@ -199,7 +199,10 @@ def test_a_day_one_export_becomes_ordinary_entries_once(alice):
     page = upload(alice, "Journal.json", payload).get_data(as_text=True)
     assert "Your Day One journal is here" in page
     assert "2 entries" in page
-    assert "2 pictures: Tend does not keep pictures yet" in page
+    # A .json alone carries no photo files; the third photo is not named by its md5.
+    assert ("1 memos, photos and drawings: their files were not in the upload (import the "
+            ".zip to bring them)") in page
+    assert "1 memos, photos and drawings: could not be read" in page
     assert "1 entries: has no text" in page
 
     first, second = entries_of("alice@example.org")
@@ -223,6 +226,8 @@ def test_a_day_one_zip_with_photos_is_read_too(alice):
     response = upload(alice, "export.zip", archive.getvalue())
     assert response.status_code == 200
     assert len(entries_of("alice@example.org")) == 2
+    page = response.get_data(as_text=True)
+    assert "1 memos, photos and drawings: not a picture Tend can read" in page
 
 
 def test_a_day_one_entry_longer_than_tend_allows_is_split_not_cut(alice):

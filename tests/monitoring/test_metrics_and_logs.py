@@ -151,3 +151,46 @@ def test_log_lines_can_be_json(app, client):
     data = json.loads(handler.lines[-1])
     assert data["method"] == "GET" and data["route"] == "/healthz" and data["status"] == 200
     assert data["level"] == "info" and data["duration_ms"] >= 0 and data["time"].endswith("Z")
+
+
+def test_media_bytes_stored_are_a_gauge_by_kind_for_everyone_together(metrics_on, alice, bob):
+    from sqlalchemy import select
+
+    from tests.media.helpers import photo_bytes
+    from webapp.extensions import db
+    from webapp.journal.models import Entry
+    from webapp.media.library import add_picture, remove_media
+
+    assert value(scrape(alice), "tend_media_stored_bytes", kind="photo") == 0
+    alice.submit("/entries", {"body": SECRET})
+    bob.submit("/entries", {"body": "bob's morning"})
+    stored = 0
+    items = []
+    for email in ("alice@example.org", "bob@example.org"):
+        owner = find_user_by_email(email)
+        entry = db.session.scalar(select(Entry).where(Entry.user_id == owner.id))
+        photo = add_picture(owner, entry, photo_bytes())
+        items.append(photo)
+        stored += photo.size + photo.thumb_size
+    drawing = add_picture(owner, entry, photo_bytes((300, 300), "PNG"), drawing=True)
+
+    text = scrape(alice)
+    assert value(text, "tend_media_stored_bytes", kind="photo") == stored
+    assert value(text, "tend_media_stored_bytes", kind="drawing") == (
+        drawing.size + drawing.thumb_size)
+    assert value(text, "tend_media_stored_bytes", kind="memo") == 0
+    lines = [line for line in text.splitlines() if line.startswith("tend_media_stored_bytes")]
+    assert lines and all(set(re.findall(r'(\w+)="', line)) == {"kind"} for line in lines)
+    assert "alice" not in text and str(owner.id) not in text
+
+    from webapp.shares import links, snapshots
+
+    choice = snapshots.make_choice(owner, "entries", None, [entry.id])
+    links.create_share(owner, snapshots.snapshot_of(owner, choice), links.LinkOptions(
+        sharer_name="Bo", expires_days=7, once=False, passphrase=None))
+    shared = items[1].size + drawing.size  # the files are copied, not the thumbnails
+    assert value(scrape(alice), "tend_media_stored_bytes", kind="shared") == shared
+
+    remove_media(items[0])
+    assert value(scrape(alice), "tend_media_stored_bytes", kind="photo") == (
+        items[1].size + items[1].thumb_size)

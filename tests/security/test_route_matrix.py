@@ -123,6 +123,9 @@ RULES = {
     # (tests/shares/test_share_pages.py covers what a stranger or a wrong secret gets).
     "shares.open_link": "link",
     "shares.read_link": "link",
+    # A shared picture or sound: only for the browser that opened the link (its viewing
+    # cookie); tests/shares/test_shared_media.py covers strangers, revoked and used-up links.
+    "shares.shared_file": "link",
     # A way back in: the forms are open to anyone and answer alike for every address.
     "recovery.codes": "person",
     "recovery.make_codes": "person",

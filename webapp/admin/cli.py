@@ -37,7 +37,7 @@ def _when(moment) -> str:
 @users_cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
 def list_users(as_json: bool):
-    """Every account: email, created, last seen, entries, status."""
+    """Every account: email, created, last seen, entries, media (items, size), status."""
     accounts = services.list_accounts()
     if as_json:
         click.echo(json.dumps([a.as_json() for a in accounts], indent=2))
@@ -47,10 +47,20 @@ def list_users(as_json: bool):
         return
     width = max(len(a.email) for a in accounts)
     click.echo(f"{'EMAIL':<{width}}  {'CREATED (UTC)':<16}  {'LAST SEEN (UTC)':<16}  "
-               f"{'ENTRIES':>7}  STATUS")
+               f"{'ENTRIES':>7}  {'MEDIA':>5}  {'MEDIA SIZE':>10}  STATUS")
     for a in accounts:
         click.echo(f"{a.email:<{width}}  {_when(a.created_at):<16}  {_when(a.last_seen_at):<16}  "
-                   f"{a.entries:>7}  {'paused' if a.disabled else 'active'}")
+                   f"{a.entries:>7}  {a.media_items:>5}  {_size(a.media_bytes):>10}  "
+                   f"{'paused' if a.disabled else 'active'}")
+
+
+def _size(count: int) -> str:
+    """Bytes for a person to read: 0 B, 912 KB, 14.2 MB, 1.3 GB (powers of 1000)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if count >= scale:
+            value = count / scale
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    return f"{count} B"
 
 
 @users_cli.command("create")

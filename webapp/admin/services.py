@@ -15,6 +15,7 @@ from webapp.auth.services import erase_everything, find_user_by_email, register
 from webapp.events import account_disabled, account_enabled, account_erased
 from webapp.extensions import db
 from webapp.journal.models import Entry
+from webapp.media.library import use_by_person
 from webapp.types import utcnow
 
 
@@ -26,6 +27,8 @@ class AccountSummary:
     last_seen_at: datetime | None
     entries: int
     disabled: bool
+    media_items: int = 0
+    media_bytes: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -33,6 +36,8 @@ class AccountSummary:
             "created_at": self.created_at.isoformat(),
             "last_seen_at": self.last_seen_at.isoformat() if self.last_seen_at else None,
             "entries": self.entries,
+            "media_items": self.media_items,
+            "media_bytes": self.media_bytes,
             "disabled": self.disabled,
         }
 
@@ -53,9 +58,10 @@ def list_accounts() -> list[AccountSummary]:
         .outerjoin(entries, entries.c.user_id == User.id)
         .order_by(User.created_at)
     )
+    media = use_by_person()
     return [
         AccountSummary(row.id, row.email, row.created_at, row.seen, row.n or 0,
-                       row.disabled_at is not None)
+                       row.disabled_at is not None, *media.get(row.id, (0, 0)))
         for row in rows
     ]
 

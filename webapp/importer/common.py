@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 import uuid
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,3 +74,39 @@ def as_text(value, limit: int | None = None) -> str | None:
     if limit is not None and len(value) > limit:
         raise ValueError("too long")
     return value
+
+
+class Files:
+    """The files that came beside an export in its zip (none for a bare .json file)."""
+
+    def __init__(self, archive: zipfile.ZipFile | None = None, base: str = ""):
+        self.archive, self.base = archive, base
+        self.names = {i.filename: i for i in archive.infolist()} if archive else {}
+
+    def _read(self, info: zipfile.ZipInfo | None, limit: int) -> bytes | None:
+        if info is None or info.is_dir():
+            return None
+        if info.file_size > limit:
+            raise ValueError("larger than Tend keeps")
+        return self.archive.read(info)[: limit + 1]
+
+    def read(self, relative: object, limit: int) -> bytes | None:
+        """The file at ``relative`` (beside the export's JSON), or None when it is absent."""
+        if not isinstance(relative, str) or not relative or self.archive is None:
+            return None
+        path = posixpath.normpath(posixpath.join(self.base, relative))
+        return self._read(self.names.get(path), limit)
+
+    def _locate(self, file_name: str, folder: str) -> zipfile.ZipInfo | None:
+        for name, info in self.names.items():
+            parent, _, last = name.rpartition("/")
+            if last == file_name and parent.rpartition("/")[2] == folder:
+                return info
+        return None
+
+    def has(self, file_name: str, folder: str) -> bool:
+        return self._locate(file_name, folder) is not None
+
+    def find(self, file_name: str, folder: str, limit: int) -> bytes | None:
+        """A file called ``file_name`` in a folder called ``folder``, wherever it is."""
+        return self._read(self._locate(file_name, folder), limit)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import zipfile
 
-from webapp.importer.common import MAX_UNPACKED_BYTES, ImportError_
+from webapp.importer.common import MAX_UNPACKED_BYTES, Files, ImportError_
 from webapp.insights.export import EXPORT_FORMAT
 
 
-def read_upload(filename: str, payload: bytes) -> tuple[str, dict]:
-    """Decide what the file is: ``("tend", data)`` or ``("dayone", data)``."""
+def read_upload(filename: str, payload: bytes) -> tuple[str, dict, Files]:
+    """Decide what the file is: ``("tend", data, files)`` or ``("dayone", data, files)``;
+    ``files`` are the memos and pictures beside the export in a zip."""
     if payload[:2] == b"PK":
         return _read_zip(payload)
     try:
@@ -21,7 +23,7 @@ def read_upload(filename: str, payload: bytes) -> tuple[str, dict]:
             f"{filename or 'The file'} is neither JSON nor a zip. Choose the .json (or .zip) "
             "file your export made."
         ) from None
-    return _recognise(data)
+    return (*_recognise(data), Files())
 
 
 def _recognise(data) -> tuple[str, dict]:
@@ -37,35 +39,35 @@ def _recognise(data) -> tuple[str, dict]:
     raise ImportError_("This file is not a Tend or Day One export.")
 
 
-def _read_zip(payload: bytes) -> tuple[str, dict]:
+def _read_zip(payload: bytes) -> tuple[str, dict, Files]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
     except zipfile.BadZipFile:
         raise ImportError_("The zip file is damaged.") from None
-    with archive:
-        members = [i for i in archive.infolist()
-                   if i.filename.lower().endswith(".json") and not i.is_dir()]
-        if not members:
-            raise ImportError_("The zip holds no .json export.")
-        if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
-            raise ImportError_("The export inside the zip is too large to import at once.")
-        entries, kind, tend = [], None, None
-        for member in members:
-            try:
-                data = json.loads(archive.read(member))
-            except (ValueError, RecursionError):
-                continue
-            try:
-                found, data = _recognise(data)
-            except ImportError_:
-                continue
-            if found == "tend":
-                tend = data
-            else:
-                kind = "dayone"
-                entries.extend(data["entries"])  # one file per Day One journal
-        if tend is not None:
-            return "tend", tend
-        if kind == "dayone":
-            return "dayone", {"entries": entries}
+    # The archive stays open: its memos and pictures are read while importing.
+    members = [i for i in archive.infolist()
+               if i.filename.lower().endswith(".json") and not i.is_dir()]
+    if not members:
+        raise ImportError_("The zip holds no .json export.")
+    if sum(i.file_size for i in members) > MAX_UNPACKED_BYTES:
+        raise ImportError_("The export inside the zip is too large to import at once.")
+    entries, kind, tend = [], None, None
+    for member in members:
+        try:
+            data = json.loads(archive.read(member))
+        except (ValueError, RecursionError):
+            continue
+        try:
+            found, data = _recognise(data)
+        except ImportError_:
+            continue
+        if found == "tend":
+            tend, base = data, posixpath.dirname(member.filename)
+        else:
+            kind = "dayone"
+            entries.extend(data["entries"])  # one file per Day One journal
+    if tend is not None:
+        return "tend", tend, Files(archive, base)
+    if kind == "dayone":
+        return "dayone", {"entries": entries}, Files(archive)
     raise ImportError_("The zip holds no Tend or Day One export.")

@@ -19,7 +19,7 @@ __all__ = ["ImportError_", "ImportSummary", "import_day_one", "import_file",
 
 
 def import_file(user: User, filename: str, payload: bytes) -> ImportSummary:
-    kind, data = read_upload(filename, payload)
+    kind, data, files = read_upload(filename, payload)
     if kind == "tend":
-        return import_tend_export(user, data)
-    return import_day_one(user, data)
+        return import_tend_export(user, data, files)
+    return import_day_one(user, data, files)

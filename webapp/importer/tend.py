@@ -17,9 +17,11 @@ from webapp.content import (
 )
 from webapp.events import intention_active, journey_saved, practice_scheduled
 from webapp.extensions import db
+from webapp.importer.attachments import attach_tend_media
 from webapp.importer.common import (
     ALREADY_HERE,
     NOT_READABLE,
+    Files,
     ImportSummary,
     as_moment,
     as_text,
@@ -33,7 +35,7 @@ from webapp.practices.models import ChosenPractice, PracticeLog
 from webapp.support.models import SafetyPlan
 
 
-def import_tend_export(user: User, data: dict) -> ImportSummary:
+def import_tend_export(user: User, data: dict, files: Files | None = None) -> ImportSummary:
     summary = ImportSummary("Tend")
     journeys = _import_rows(user, data.get("journeys"), "journeys", Journey,
                             _journey_builder(user), summary)
@@ -45,6 +47,7 @@ def import_tend_export(user: User, data: dict) -> ImportSummary:
     _import_safety_plan(user, data.get("safety_plan"), summary)
     _import_settings(user, data.get("settings"), summary)
     db.session.commit()
+    attach_tend_media(user, data.get("entries"), entries.ids, files or Files(), summary)
     # Tell the rest of Tend, as if each had been written here (reminders plan ahead).
     for journey in journeys.new_rows:
         journey_saved.send(user, journey=journey)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import g
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from webapp.auth.models import User
 from webapp.calendar import zone_of
@@ -136,6 +136,30 @@ def usage(user: User) -> Usage:
         .group_by(Media.kind)
     ).all()
     return Usage(used_bytes(user), quota(user), {kind: (n, int(b)) for kind, n, b in rows})
+
+
+_ARRIVING = case((Media.status == "ready", 0), else_=Media.received)
+
+
+def use_by_person() -> dict[uuid.UUID, tuple[int, int]]:
+    """Per person: (ready items, bytes counted against their quota). Sizes only."""
+    rows = db.session.execute(
+        select(Media.user_id,
+               func.count(case((Media.status == "ready", 1))),
+               func.coalesce(func.sum(Media.size + Media.thumb_size + _ARRIVING), 0))
+        .group_by(Media.user_id)
+    ).all()
+    return {user_id: (int(n), int(b)) for user_id, n, b in rows}
+
+
+def stored_bytes_by_kind() -> dict[str, int]:
+    """Everyone's media bytes, by kind (unfinished uploads as "uploading"); no person."""
+    kind = case((Media.status == "ready", Media.kind), else_="uploading")
+    rows = db.session.execute(
+        select(kind, func.coalesce(func.sum(Media.size + Media.thumb_size + _ARRIVING), 0))
+        .group_by(kind)
+    ).all()
+    return {name: int(total) for name, total in rows}
 
 
 def library(user: User) -> list[tuple[Media, Entry | None]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, has_app_context, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -15,6 +15,11 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp.media.library import stored_bytes_by_kind
+from webapp.shares.shared_media import shared_bytes
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,47 @@ push_answers = Counter(
 _exposition_started = False
 
 
+class MediaBytes:
+    """``tend_media_stored_bytes{kind}``: every memo, photo and drawing stored, read from the
+    database when scraped (one sum per kind, so every worker answers the same). No person."""
+
+    NAME = "tend_media_stored_bytes"
+    HELP = ("Bytes of voice memos, photos and drawings stored (files and thumbnails; unfinished "
+            "uploads as kind=uploading; copies sealed into share links as kind=shared), for "
+            "everyone together.")
+
+    def __init__(self) -> None:
+        self.app: Flask | None = None  # for the metrics port, which has no app context
+
+    def describe(self):
+        yield GaugeMetricFamily(self.NAME, self.HELP, labels=["kind"])
+
+    def collect(self):
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["kind"])
+        try:
+            if has_app_context():
+                totals = _totals()
+            elif self.app is not None:
+                with self.app.app_context():
+                    totals = _totals()
+            else:
+                return
+        except SQLAlchemyError as exc:  # the database is away: the other metrics still answer
+            log.warning("media bytes not measured: %s", exc.__class__.__name__)
+            return
+        for kind in ("memo", "photo", "drawing", "uploading", "shared"):
+            family.add_metric([kind], totals.get(kind, 0))
+        yield family
+
+
+def _totals() -> dict[str, int]:
+    return stored_bytes_by_kind() | {"shared": shared_bytes()}
+
+
+media_bytes = MediaBytes()
+REGISTRY.register(media_bytes)
+
+
 def route_label() -> str:
     rule = request.url_rule
     return rule.rule if rule is not None else "unmatched"
@@ -82,15 +128,18 @@ def exposition(app: Flask) -> bytes:
     if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(media_bytes)
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 
 
 def init_metrics(app: Flask) -> None:
+    global _exposition_started
     app.before_request(_start_timer)
     app.after_request(_observe)
     port = app.config.get("METRICS_PORT")
-    global _exposition_started
+    if media_bytes.app is None or not app.config.get("TESTING"):
+        media_bytes.app = app
     if port and not app.config.get("TESTING") and not _exposition_started:
         try:
             start_http_server(port, addr=app.config["METRICS_ADDRESS"], registry=REGISTRY)

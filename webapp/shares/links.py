@@ -23,7 +23,7 @@ from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.errors import ValidationError
 from webapp.extensions import db
-from webapp.shares import sealing
+from webapp.shares import sealing, shared_media
 from webapp.shares.models import Share
 from webapp.shares.snapshots import Snapshot
 from webapp.types import utcnow
@@ -114,11 +114,13 @@ def create_share(
     share_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> MadeShare:
-    """Seal the snapshot under a fresh key and store the share; return its secret once."""
+    """Seal the snapshot (and copies of its media) under a fresh key and store the share;
+    return its secret once. Raises ValidationError (``media``) when the media are too large."""
     now = now or utcnow()
     share_id = share_id or uuid.uuid4()
     if db.session.get(Share, share_id) is not None:
         raise AlreadyMade()
+    shared_media.check_size(snapshot.media)
     expires_at = now + timedelta(days=options.expires_days)
     document = snapshot.data | {
         "sharer": options.sharer_name,
@@ -145,6 +147,9 @@ def create_share(
     share.sharer_name = options.sharer_name
     db.session.add(share)
     try:
+        if snapshot.media.items:
+            db.session.flush()
+            shared_media.copy_into(share_id, sealed.content_key, snapshot.media)
         db.session.commit()
     except IntegrityError as exc:  # the same form, sent twice at the same moment
         db.session.rollback()
@@ -168,7 +173,8 @@ _FORGET_CONTENT = {"ciphertext": None, "wrapped_key": None}
 
 
 def _end(share: Share, now: datetime, **reason) -> None:
-    """End a share now: its content is deleted at once, whatever ended it."""
+    """End a share now: its content (media too) is deleted at once, whatever ended it."""
+    shared_media.forget(share.id)
     db.session.execute(
         update(Share)
         .where(Share.id == share.id, Share.ended_at.is_(None))
@@ -195,6 +201,7 @@ def prune(now: datetime | None = None, user_id: uuid.UUID | None = None) -> int:
         .where(Share.ended_at <= now - KEEP_ENDED_FOR, *scope)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+    shared_media.forget_unviewed(now, user_id)
     db.session.commit()
     if ended or forgotten:
         db.session.expire_all()

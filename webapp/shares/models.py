@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.encrypted_fields import EncryptedText
@@ -90,3 +90,49 @@ class ShareOpening(db.Model):
         ForeignKey("shares.id", ondelete="CASCADE"), index=True
     )
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SharedMedia(db.Model):
+    """A copy of one memo, photo or drawing taken when the share was made, its bytes sealed
+    under the share's own key (``SharedMediaChunk``), so that deleting the original later
+    changes nothing here; deleted with the share's content when the share ends."""
+
+    __tablename__ = "shared_media"
+
+    share_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[int] = mapped_column(Integer, primary_key=True)  # its number in the snapshot
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+
+
+class SharedMediaChunk(db.Model):
+    """A piece of a shared copy: AES-256-GCM under the share's content key, bound to the
+    share, the item, its position and whether it is the last."""
+
+    __tablename__ = "shared_media_chunks"
+
+    share_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ShareViewing(db.Model):
+    """One opening's right to load the share's pictures and sounds for a while: the share's
+    content key, wrapped under a viewing key that only the opener's browser holds (a cookie
+    scoped to the link's path). Without the row, or without the cookie, nothing opens."""
+
+    __tablename__ = "share_viewings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    share_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

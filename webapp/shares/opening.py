@@ -14,7 +14,7 @@ from sqlalchemy import case, literal, or_, update
 from webapp.auth.models import User
 from webapp.auth.security_log import record_event
 from webapp.extensions import db
-from webapp.shares import sealing
+from webapp.shares import sealing, shared_media
 from webapp.shares.links import (
     _FORGET_CONTENT,
     MOST_WRONG_PASSPHRASES,
@@ -57,6 +57,7 @@ class OpenedShare:
     snapshot: dict
     shared_at: datetime
     expires_at: datetime
+    viewing: str | None = None  # for this browser only: opens the share's media a while
 
 
 # --- Opening ----------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def open_share(
             raise PassphraseNeeded()
         _reserve_passphrase_try(share, now)
     try:
-        plaintext = sealing.unseal(
+        plaintext, content_key = sealing.unseal_keyed(
             share.id,
             secret,
             passphrase_salt=share.passphrase_salt,
@@ -159,6 +160,7 @@ def open_share(
         share.failed_attempts = 0
         share.locked_until = None
     db.session.add(ShareOpening(share_id=share.id, opened_at=now))
+    viewing = shared_media.start_viewing(share, content_key, now)
     db.session.commit()
     owner = db.session.get(User, share.user_id)
     if owner is not None:
@@ -170,4 +172,5 @@ def open_share(
         snapshot=snapshot,
         shared_at=datetime.fromisoformat(snapshot["shared_at"]),
         expires_at=datetime.fromisoformat(snapshot["expires_at"]),
+        viewing=viewing,
     )

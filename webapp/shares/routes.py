@@ -15,7 +15,7 @@ from webapp.content import SAFETY_PLAN_FIELDS, SHARE_MESSAGE_BODY, SHARE_MESSAGE
 from webapp.errors import ValidationError
 from webapp.extensions import csrf
 from webapp.journeys.arc import get_journey_or_404, get_settings, list_journeys
-from webapp.shares import bp, handover, links, opening, snapshots
+from webapp.shares import bp, handover, links, opening, shared_media, snapshots
 from webapp.support.services import get_safety_plan
 from webapp.web.templating import local_time
 
@@ -26,6 +26,7 @@ RECIPIENT_CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
+        "media-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
@@ -139,6 +140,9 @@ def _options_page(choice: snapshots.Choice, form, errors: dict, status: int = 20
         expiry_days=links.EXPIRY_DAYS,
         default_days=links.DEFAULT_EXPIRY_DAYS,
         sharer_name=form.get("sharer_name", links.last_sharer_name(current_user)),
+        media=shared_media.plan_for(current_user, choice.entries),
+        media_limit=shared_media.megabytes(shared_media.most_bytes()),
+        megabytes=shared_media.megabytes,
     ), status
 
 
@@ -165,15 +169,14 @@ def create():
     except ValidationError as exc:
         return _options_page(choice, request.form, exc.errors, 422)
     snapshot = snapshots.snapshot_of(
-        current_user, choice, with_crisis_lines=request.form.get("crisis_lines") == "1"
+        current_user, choice, with_crisis_lines=request.form.get("crisis_lines") == "1",
+        with_media=request.form.get("media") == "1",
     )
     try:
-        made = links.create_share(
-            current_user,
-            snapshot,
-            link_options,
-            share_id=links.parse_share_id(request.form.get("share_id")),
-        )
+        made = links.create_share(current_user, snapshot, link_options,
+                                  share_id=links.parse_share_id(request.form.get("share_id")))
+    except ValidationError as exc:  # the media are more than a link carries
+        return _options_page(choice, request.form, exc.errors, 413)
     except links.AlreadyMade:
         flash(
             "That link was made already. Tend shows a link only once and keeps no copy of it: "
@@ -291,15 +294,40 @@ def read_link(share_id: str):
         response.headers["Retry-After"] = str(int(exc.retry_after.total_seconds()) + 1)
         return response
     zone = _zone(opened.snapshot.get("timezone"))
-    return _recipient_page(
+    response = _recipient_page(
         "shares/shared.html",
         snapshot=opened.snapshot,
         shared_at=opened.shared_at,
         expires_at=opened.expires_at,
         once=opened.share.once,
+        share_id=parsed, has_media=bool(opened.viewing),
         when=lambda value, fmt="%A %-d %B %Y, %H:%M": _when(value, zone, fmt),
         zone_name=str(zone),
     )
+    if opened.viewing:  # only this browser may load the pictures and sounds, for a while
+        response.set_cookie(shared_media.COOKIE, opened.viewing, path=f"/s/{parsed}/media/",
+                            httponly=True, secure=request.is_secure, samesite="Strict",
+                            max_age=int(shared_media.VIEWING_FOR.total_seconds()))
+    return response
+
+
+@bp.get("/s/<share_id>/media/<int:item>")
+def shared_file(share_id: str, item: int):
+    """A picture or a sound of a share, for the browser that opened it (its cookie)."""
+    parsed = _parse_link_id(share_id)
+    try:
+        served = shared_media.serve(
+            opening.find_share(parsed) if parsed else None, item,
+            request.cookies.get(shared_media.COOKIE, ""), request.headers.get("Range"),
+        )
+    except shared_media.NotThere:
+        return _not_found()
+    except shared_media.Gone:
+        return _gone()
+    response = Response(served.body or b"", status=served.status, headers=served.headers,
+                        content_type=served.content_type, direct_passthrough=True)
+    response.headers.update(RECIPIENT_HEADERS)
+    return response
 
 
 def _zone(name: object) -> ZoneInfo:

@@ -22,9 +22,10 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import struct
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -58,6 +59,7 @@ class Sealed:
     passphrase_salt: bytes | None
     wrapped_key: bytes
     ciphertext: bytes
+    content_key: bytes = field(repr=False, default=b"")  # to seal media with; never stored
 
 
 def new_secret() -> str:
@@ -135,6 +137,7 @@ def seal(share_id: uuid.UUID, plaintext: bytes, passphrase: str | None = None) -
     content_key = secrets.token_bytes(KEY_BYTES)
     wrapping_key = _wrapping_key(share_id, secret, passphrase_part)
     return Sealed(
+        content_key=content_key,
         secret=secret_text,
         secret_hash=hash_secret(secret),
         passphrase_salt=salt,
@@ -143,7 +146,12 @@ def seal(share_id: uuid.UUID, plaintext: bytes, passphrase: str | None = None) -
     )
 
 
-def unseal(
+def unseal(share_id: uuid.UUID, secret: bytes, **sealed) -> bytes:
+    """The snapshot's plaintext (see ``unseal_keyed``)."""
+    return unseal_keyed(share_id, secret, **sealed)[0]
+
+
+def unseal_keyed(
     share_id: uuid.UUID,
     secret: bytes,
     *,
@@ -151,8 +159,9 @@ def unseal(
     wrapped_key: bytes,
     ciphertext: bytes,
     passphrase: str | None = None,
-) -> bytes:
-    """The snapshot's plaintext. The secret must already match the share's hash.
+) -> tuple[bytes, bytes]:
+    """The snapshot's plaintext and the content key (which also opens the share's media).
+    The secret must already match the share's hash.
 
     Raises WrongPassphrase when the key does not unwrap (with a passphrase set, that is what
     a wrong one looks like) and WrongLink when the content itself fails authentication.
@@ -169,6 +178,52 @@ def unseal(
             raise WrongPassphrase() from exc
         raise WrongLink("the share's key did not open") from exc
     try:
-        return _open(content_key, ciphertext, _aad(share_id, b"content"))
+        return _open(content_key, ciphertext, _aad(share_id, b"content")), content_key
     except InvalidTag as exc:
         raise WrongLink("the share's content did not open") from exc
+
+
+# --- Media and viewings ------------------------------------------------------------------------
+
+
+def _piece_aad(share_id: uuid.UUID, item: int, position: int, final: bool) -> bytes:
+    return _aad(share_id, b"media") + struct.pack(">II?", item, position, final)
+
+
+def seal_piece(key: bytes, share_id: uuid.UUID, item: int, position: int, final: bool,
+               data: bytes) -> bytes:
+    return _seal(key, data, _piece_aad(share_id, item, position, final))
+
+
+def open_piece(key: bytes, share_id: uuid.UUID, item: int, position: int, final: bool,
+               blob: bytes) -> bytes:
+    try:
+        return _open(key, bytes(blob), _piece_aad(share_id, item, position, final))
+    except InvalidTag as exc:
+        raise WrongLink("a shared media piece did not open") from exc
+
+
+def new_viewing_token() -> str:
+    return new_secret()
+
+
+def hash_viewing_token(token: str) -> str:
+    return hashlib.sha256(b"tend:share:viewing:v1\x00" + token.encode()).hexdigest()
+
+
+def _viewing_key(share_id: uuid.UUID, token: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+        info=b"tend:share:viewing:v1\x00" + share_id.bytes,
+    ).derive(decode_secret(token))
+
+
+def wrap_for_viewing(share_id: uuid.UUID, token: str, content_key: bytes) -> bytes:
+    return _seal(_viewing_key(share_id, token), content_key, _aad(share_id, b"viewing"))
+
+
+def unwrap_for_viewing(share_id: uuid.UUID, token: str, wrapped: bytes) -> bytes:
+    try:
+        return _open(_viewing_key(share_id, token), bytes(wrapped), _aad(share_id, b"viewing"))
+    except InvalidTag as exc:
+        raise WrongLink("the viewing key did not open") from exc

@@ -25,6 +25,7 @@ from webapp.journal.models import Entry
 from webapp.journal.timeline import entries_by_phase
 from webapp.journeys.arc import find_own_journey
 from webapp.journeys.models import Journey
+from webapp.shares.shared_media import SharedMediaPlan, plan_for
 from webapp.support.resources import support_resources
 from webapp.support.services import get_safety_plan
 
@@ -40,6 +41,7 @@ class Snapshot:
     data: dict
     item_count: int
     subject_at: datetime | None = None
+    media: SharedMediaPlan = field(default_factory=SharedMediaPlan)  # copied when sealed
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _entry_record(entry: Entry) -> dict:
+def _entry_record(entry: Entry, media: SharedMediaPlan | None = None) -> dict:
     prompt = ALL_PROMPTS.get(entry.prompt_id or "")
     return {
+        "media": media.records.get(entry.id, []) if media else [],
         "title": entry.title or None,
         "body": entry.body,
         "noted": capture_in_words(entry.capture),  # feelings and the body, in words
@@ -151,20 +154,26 @@ def _frame(user: User, kind: str) -> dict:
     return {"version": SNAPSHOT_VERSION, "kind": kind, "timezone": str(zone_of(user))}
 
 
-def entries_snapshot(user: User, entries: list[Entry]) -> Snapshot:
-    """One entry, or a hand-picked set, oldest first."""
-    data = _frame(user, "entries") | {"entries": [_entry_record(e) for e in entries]}
-    return Snapshot("entries", data, len(entries), entries[0].created_at)
+def entries_snapshot(user: User, entries: list[Entry], *, with_media: bool = False) -> Snapshot:
+    """One entry, or a hand-picked set, oldest first (with their memos, photos and drawings
+    when asked)."""
+    media = plan_for(user, entries) if with_media else SharedMediaPlan()
+    data = _frame(user, "entries") | {"entries": [_entry_record(e, media) for e in entries]}
+    return Snapshot("entries", data, len(entries), entries[0].created_at, media)
 
 
-def brief_snapshot(user: User, journey: Journey, entries: list[Entry]) -> Snapshot:
+def brief_snapshot(
+    user: User, journey: Journey, entries: list[Entry], *, with_media: bool = False
+) -> Snapshot:
     """The integration brief of a journey, with only the entries the person chose.
 
     No entry is required: a brief can go with its intention and practices alone."""
     brief = integration_brief(user, journey)
     chosen = {entry.id for entry in entries}
+    shown = [e for _key, _name, items in brief.groups for e in items if e.id in chosen]
+    media = plan_for(user, shown) if with_media else SharedMediaPlan()
     groups = [
-        {"phase": name, "entries": [_entry_record(e) for e in items if e.id in chosen]}
+        {"phase": name, "entries": [_entry_record(e, media) for e in items if e.id in chosen]}
         for _key, name, items in brief.groups
     ]
     data = _frame(user, "brief") | {
@@ -185,7 +194,7 @@ def brief_snapshot(user: User, journey: Journey, entries: list[Entry]) -> Snapsh
             for intention in brief.intentions
         ],
     }
-    return Snapshot("brief", data, len(chosen), journey.started_at)
+    return Snapshot("brief", data, len(chosen), journey.started_at, media)
 
 
 def safety_plan_snapshot(user: User, *, with_crisis_lines: bool = True) -> Snapshot:
@@ -269,12 +278,14 @@ def make_choice(
     raise ValidationError({"missing": "Tend doesn’t know that kind of share."})
 
 
-def snapshot_of(user: User, choice: Choice, *, with_crisis_lines: bool = True) -> Snapshot:
+def snapshot_of(
+    user: User, choice: Choice, *, with_crisis_lines: bool = True, with_media: bool = True
+) -> Snapshot:
     if choice.kind == "safety_plan":
         return safety_plan_snapshot(user, with_crisis_lines=with_crisis_lines)
     if choice.kind == "brief" and choice.journey is not None:
-        return brief_snapshot(user, choice.journey, choice.entries)
-    return entries_snapshot(user, choice.entries)
+        return brief_snapshot(user, choice.journey, choice.entries, with_media=with_media)
+    return entries_snapshot(user, choice.entries, with_media=with_media)
 
 
 def brief_with_entries(user: User, journey: Journey, entry_ids: Iterable[uuid.UUID]):
