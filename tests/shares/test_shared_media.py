@@ -227,6 +227,9 @@ def test_the_form_offers_media_ticked_and_the_page_shows_pictures_and_players(
     assert sound.status_code == 206 and sound.headers["Content-Type"] == "audio/mp4"
     assert sound.headers["Content-Range"].endswith(f"/{memo_size(memo)}")
 
+    listed = text(alice.get("/shares"))
+    assert "carries 1 voice memo and 2 pictures" in listed
+
     stranger = app.test_client()  # has the address of a picture, not the opened page
     assert stranger.get(f"{path}/media/0").status_code == 404
     assert stranger.get(f"/s/{uuid.uuid4()}/media/0").status_code == 404
@@ -243,6 +246,7 @@ def test_unticking_shares_the_words_alone_and_sets_no_cookie(app, alice, arc, pi
     assert page.status_code == 200 and "I wrote about the heron." in text(page)
     assert "<img" not in text(page) and "Set-Cookie" not in page.headers
     assert copies() == 0
+    assert "carries" not in text(alice.get("/shares"))
 
 
 def test_a_passphrase_guards_the_pictures_too(app, alice, arc, pictures):

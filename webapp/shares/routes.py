@@ -50,7 +50,9 @@ def _entry_ids(values) -> list[uuid.UUID]:
 @bp.get("/shares")
 @login_required
 def index():
-    return render_template("shares/index.html", shares=links.list_shares(current_user))
+    shares = links.list_shares(current_user)
+    carried = shared_media.counts(share.id for share in shares.live + shares.ended)
+    return render_template("shares/index.html", shares=shares, media_counts=carried)
 
 
 @bp.get("/shares/new")
@@ -189,6 +191,7 @@ def create():
     return render_template(
         "shares/made.html",
         share=made.share,
+        media_counts=shared_media.counts([made.share.id]),
         link=link,
         qr=handover.qr_data_uri(link),
         therapist=handover.therapist_handover(

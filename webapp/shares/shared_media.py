@@ -134,6 +134,24 @@ def copy_into(share_id: uuid.UUID, key: bytes, plan: SharedMediaPlan) -> None:
 # --- Viewings ----------------------------------------------------------------------------------
 
 
+def counts(share_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """How many sounds and pictures each link carries, for the owner's list: one query."""
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    ids = list(share_ids)
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(SharedMedia.share_id, SharedMedia.content_type, func.count())
+        .where(SharedMedia.share_id.in_(ids))
+        .group_by(SharedMedia.share_id, SharedMedia.content_type)
+    )
+    for share_id, content_type, count in rows:
+        kind = "memos" if content_type.startswith("audio/") else "pictures"
+        tally = found.setdefault(share_id, {"memos": 0, "pictures": 0})
+        tally[kind] += count
+    return found
+
+
 def has_media(share_id: uuid.UUID) -> bool:
     return db.session.scalar(select(exists().where(SharedMedia.share_id == share_id)))
 
