@@ -41,7 +41,8 @@ def timeline():
         cached = timeline_pages.get(key)
         if cached is not None:
             return cached
-    page = timeline_page(current_user, cursor=cursor, query=query, per_page=_per_page())
+    page = timeline_page(current_user, cursor=cursor, query=query, per_page=_per_page(),
+                         lean=True)
     context = {"page": page, "q": query, "is_first_page": not cursor}
     if wants_fragment():
         if cursor:  # "load more"
