@@ -6,9 +6,8 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime, timedelta
-
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import make_transient_to_detached
