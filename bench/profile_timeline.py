@@ -36,6 +36,7 @@ def group_of(filename: str) -> str:
 
 def make_client(instance: str, cache: bool):
     os.environ["TEND_INSTANCE_PATH"] = instance
+    os.environ["TEND_TIMELINE_CACHE"] = "1" if cache else "0"
     sys.path.insert(0, ROOT)
     from webapp import create_app
     from webapp.auth import services as auth
@@ -82,7 +83,8 @@ def profile(client, path: str, count: int, title: str) -> None:
         groups[group_of(filename)] += tt
     print(f"\n## {title}: {path}, {count} requests")
     print(f"{plain * 1000:.3f} ms per request without the profiler "
-          f"({1 / plain:,.0f} requests/s in one thread)")
+          f"({1 / plain:,.0f} requests/s in one thread); "
+          f"{sum(v[1] for v in stats.stats.values()) / count:,.0f} function calls per request")
     print(f"under the profiler: {total / count * 1000:.3f} ms per request; own time by part:")
     for name, seconds in sorted(groups.items(), key=lambda item: -item[1]):
         print(f"  {name:<40} {seconds / count * 1000:6.3f} ms  {seconds / total:5.1%}")
