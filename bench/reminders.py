@@ -81,6 +81,7 @@ def fill_database(app, total: int, origin: str, keys) -> None:
             due = now - timedelta(minutes=1)
             user_ids = [uuid.uuid4() for _ in range(total)]
             wrapped_key = app.extensions["tend_keyring"].new_wrapped_data_key()
+            db.session.commit()  # the key epoch it was wrapped in, before the rows that use it
             data_key = app.extensions["tend_keyring"].unwrap(wrapped_key)
             with cursor.copy("COPY users (id, email, password_hash, data_key, timezone, "
                              "created_at) FROM STDIN") as copy:
