@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install migrate chromium lint bench icons clean
+.PHONY: run test install migrate chromium wrk lint bench icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,11 +51,24 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check webapp tests bench wsgi.py
 
-# Every benchmark in bench/; results are recorded in docs/benchmarks.md.
-bench: install chromium
-	@for script in first_visit sync_batch timeline search_and_hashing reminders media; do \
-	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; \
-	done
+# wrk (Debian package) for the throughput benchmarks, installed when missing and we may (root).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the throughput benchmarks"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is not installed and cannot be installed here: bench/timeline.py will say so."; \
+	  fi; \
+	fi
+
+# Every benchmark in bench/; each prints its figures with their targets (✔ or ✘), and the
+# results are recorded in docs/benchmarks.md. bench/profile_timeline.py shows where a
+# signed-in request's time goes.
+bench: install chromium wrk
+	@status=0; for script in first_visit sync_batch timeline search_and_hashing reminders media; do \
+	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || status=1; \
+	done; exit $$status
 
 # Redraw the app icons and the install-sheet screenshot into static/icons/ (needs Pillow).
 icons: install

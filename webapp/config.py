@@ -206,6 +206,9 @@ def load_config(instance_path: Path) -> dict:
         # HTTPS referrer check to compare; the per-session token and SameSite cookies remain.
         "WTF_CSRF_SSL_STRICT": False,
         "ENTRIES_PER_PAGE": 20,
+        # Keep each device's rendered first timeline page in memory for a few minutes
+        # (webapp/journal/cache.py); off, every view renders it anew.
+        "TIMELINE_CACHE": _flag("TEND_TIMELINE_CACHE", True),
         # Crisis resources for the host's country (JSON or TOML); the defaults are US-based.
         "SUPPORT_FILE": os.environ.get("TEND_SUPPORT_FILE") or None,
         # The master key wrapping every data key; without it, the instance keyring file.

@@ -1,4 +1,5 @@
-// Integration pages: print buttons and the device's timezone in settings.
+// Integration pages: print buttons, the device's timezone in settings, and Today's prompt.
+// Loaded only by the pages that have one of these (Today, settings, the printable pages).
 
 for (const button of document.querySelectorAll("[data-print]")) {
   button.addEventListener("click", () => window.print());

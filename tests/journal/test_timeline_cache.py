@@ -65,3 +65,25 @@ def test_the_cache_forgets_old_pages_and_keeps_its_size():
     expired = RenderedPages(ttl_seconds=-1)
     expired.put(("x",), "X")
     assert expired.get(("x",)) is None
+
+
+def _kept_for(user_id) -> list:
+    from webapp.journal.cache import timeline_pages
+
+    return [key for key in list(timeline_pages._items) if key[0] == user_id]
+
+
+def test_the_kept_page_goes_when_the_device_locks_or_signs_out(alice):
+    alice.submit("/entries", {"body": "Something private."})
+    alice.submit("/account/lock", {"pin": "2468", "lock_after": "5", "lock_password": PASSWORD})
+    alice.get("/journal")
+    alice.get("/journal")
+    user_id = db.session.scalar(select(User.id))
+    assert len(_kept_for(user_id)) == 1
+    assert alice.submit("/lock").status_code == 302
+    assert _kept_for(user_id) == []
+    assert alice.submit("/unlock", {"pin": "2468"}).status_code == 302
+    alice.get("/journal")
+    assert len(_kept_for(user_id)) == 1
+    alice.submit("/logout")
+    assert _kept_for(user_id) == []

@@ -6,10 +6,12 @@ import hashlib
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import events
 from webapp.auth.models import DeviceSession, User
@@ -71,6 +73,64 @@ def start_device_session(user: User, *, remember: bool, user_agent: str | None) 
     return device_session
 
 
+_SESSIONS = DeviceSession.__table__
+_USERS = User.__table__
+_SESSION_FIELDS = tuple(_SESSIONS.c.keys())
+_USER_FIELDS = tuple(_USERS.c.keys())
+# One indexed lookup (token_hash is unique) of the device session and its person, as plain
+# columns: no ORM query to compile, no loader, no object graph on every request.
+_LOOKUP = (
+    select(*_SESSIONS.c, *_USERS.c)
+    .join_from(_SESSIONS, _USERS, _SESSIONS.c.user_id == _USERS.c.id)
+    .where(_SESSIONS.c.token_hash == bindparam("token_hash"))
+)
+
+
+@dataclass(slots=True)
+class ActiveDevice:
+    """The device session a request came from, as read from its row (not an ORM object:
+    the few changes made to it are written with UPDATE statements)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: str
+    device: str
+    remember: bool
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    locked_at: datetime | None
+    failed_unlocks: int
+    cookie_token: str | None = None
+
+
+def save_device_fields(device_session, **fields) -> None:
+    """Write fields of a device session (ORM or ActiveDevice) and keep the object in step.
+    Does not commit."""
+    db.session.execute(update(_SESSIONS).where(_SESSIONS.c.id == device_session.id)
+                       .values(**fields))
+    for name, value in fields.items():
+        if isinstance(device_session, DeviceSession):
+            set_committed_value(device_session, name, value)
+        else:
+            setattr(device_session, name, value)
+
+
+def _person(values) -> User:
+    """The row's person as a persistent model in this request's session, without a query:
+    the one already there if there is one, else built from the columns just read."""
+    user_id = values[_USER_FIELDS.index("id")]
+    existing = db.session.identity_map.get(db.session.identity_key(User, user_id))
+    if existing is not None:
+        return existing
+    user = User.__mapper__.class_manager.new_instance()
+    for name, value in zip(_USER_FIELDS, values, strict=True):
+        set_committed_value(user, name, value)
+    make_transient_to_detached(user)
+    db.session.add(user)
+    return user
+
+
 def resume_device_session(token: str, *, now: datetime | None = None) -> User | None:
     """The user behind a cookie's token, if that device session is still valid.
 
@@ -80,29 +140,29 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
     if not token:
         return None
     now = now or utcnow()
-    device_session = db.session.scalar(
-        select(DeviceSession)
-        .options(joinedload(DeviceSession.user))  # one query per request, not two
-        .where(DeviceSession.token_hash == hash_token(token))
-    )
-    if device_session is None:
+    row = db.session.connection().execute(_LOOKUP, {"token_hash": hash_token(token)}).first()
+    if row is None:
         return None
+    split = len(_SESSION_FIELDS)
+    device_session = ActiveDevice(*row[:split])
     if now >= device_session.expires_at:
-        db.session.delete(device_session)
+        db.session.execute(delete(_SESSIONS).where(_SESSIONS.c.id == device_session.id))
         db.session.commit()
         return None
-    user = device_session.user
+    user = _person(row[split:])
     if user.disabled_at is not None:
         return None  # kept, so enabling the account again brings its devices back
     away = now - device_session.last_seen_at
+    changes: dict = {}
     if user.lock_pin_hash and device_session.locked_at is None and away >= lock_after(user):
-        device_session.locked_at = now  # away too long on a device with an app lock
+        changes["locked_at"] = now  # away too long on a device with an app lock
     touch_every = min(TOUCH_EVERY, lock_after(user) / 2) if user.lock_pin_hash else TOUCH_EVERY
-    if away >= touch_every or device_session.locked_at == now:
-        device_session.last_seen_at = now
+    if away >= touch_every or changes:
         idle = REMEMBERED_IDLE if device_session.remember else BROWSER_IDLE
         limit = device_session.created_at + REMEMBERED_MAX
-        device_session.expires_at = min(now + idle, limit)
+        changes.update(last_seen_at=now, expires_at=min(now + idle, limit))
+    if changes:
+        save_device_fields(device_session, **changes)
         db.session.commit()
     device_session.cookie_token = token
     user.device_session = device_session

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from webapp import events
-from webapp.auth import passwords
+from webapp.auth import devices, passwords
 from webapp.auth.models import DeviceSession, User
 from webapp.auth.security_log import record_event
 from webapp.crypto import current_keyring
@@ -64,7 +64,7 @@ def lock_device(user: User) -> None:
     """Lock this device now (the page noticed it was away long enough)."""
     device_session = user.device_session
     if user.lock_pin_hash and device_session is not None and device_session.locked_at is None:
-        device_session.locked_at = utcnow()
+        devices.save_device_fields(device_session, locked_at=utcnow())
         db.session.commit()
         events.device_locked.send(user.id, device_session_id=device_session.id)
 
@@ -93,8 +93,7 @@ def unlock_device(user: User, pin: str) -> str:
     if rehash:  # an older hash, or one under a retired master key: store it peppered anew
         user.lock_pin_hash = passwords.hash_pin(pin, current_keyring())
     user.failed_unlocks = 0
-    device_session.failed_unlocks = 0
-    device_session.locked_at = None
+    devices.save_device_fields(device_session, failed_unlocks=0, locked_at=None)
     db.session.commit()
     return UNLOCKED
 

@@ -24,7 +24,10 @@ def _per_page() -> int:
 def timeline():
     query = request.args.get("q", "").strip()[:200]
     cursor = request.args.get("before")
-    cacheable = not query and not cursor and not wants_fragment() and "_flashes" not in session
+    cacheable = (
+        current_app.config["TIMELINE_CACHE"]
+        and not query and not cursor and not wants_fragment() and "_flashes" not in session
+    )
     if cacheable:
         # The page's forms carry this device's CSRF token, so each device has its own copy.
         key = (
@@ -38,7 +41,8 @@ def timeline():
         cached = timeline_pages.get(key)
         if cached is not None:
             return cached
-    page = timeline_page(current_user, cursor=cursor, query=query, per_page=_per_page())
+    page = timeline_page(current_user, cursor=cursor, query=query, per_page=_per_page(),
+                         lean=True)
     context = {"page": page, "q": query, "is_first_page": not cursor}
     if wants_fragment():
         if cursor:  # "load more"

@@ -22,8 +22,42 @@ from webapp.types import utcnow
 
 @dataclass(frozen=True)
 class TimelinePage:
-    entries: list[Entry]
+    entries: list  # of Entry, or of EntryCard when read lean
     next_cursor: str | None
+
+
+class EntryCard:
+    """An entry as the timeline shows it: read as plain columns and decrypted, with no ORM
+    object built. Reads like an Entry in templates."""
+
+    __slots__ = ("id", "user_id", "title", "body", "mood", "created_at", "phase", "prompt_id",
+                 "conflict_of_id", "capture")
+
+    def __init__(self, **fields):
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    capture_data = Entry.capture_data
+    mood_label = Entry.mood_label
+
+
+_CARD_COLUMNS = (Entry.id, Entry.user_id, Entry._title, Entry._body, Entry._capture, Entry.mood,
+                 Entry.created_at, Entry.phase, Entry.prompt_id, Entry.conflict_of_id)
+
+
+def _cards(user: User, stmt, limit: int) -> list[EntryCard]:
+    read = text_reader(db.session, user.id)
+    return [
+        EntryCard(
+            id=entry_id, user_id=user_id, title=read("title", title) if title is not None else None,
+            body=read("body", body) if body is not None else None,
+            capture=read("capture", capture) if capture is not None else None,
+            mood=mood, created_at=created_at, phase=phase, prompt_id=prompt_id,
+            conflict_of_id=conflict_of_id,
+        )
+        for entry_id, user_id, title, body, capture, mood, created_at, phase, prompt_id,
+        conflict_of_id in db.session.execute(stmt.with_only_columns(*_CARD_COLUMNS).limit(limit))
+    ]
 
 
 def encode_cursor(entry: Entry) -> str:
@@ -48,13 +82,15 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
 
 
 def timeline_page(
-    user: User, *, cursor: str | None = None, query: str = "", per_page: int = 20
+    user: User, *, cursor: str | None = None, query: str = "", per_page: int = 20,
+    lean: bool = False,
 ) -> TimelinePage:
     """Newest entries first, ``per_page`` at a time, optionally only those matching ``query``.
 
     Keyset pagination (created_at, id) keeps "load more" stable while new entries arrive.
     Text is encrypted at rest, so a search decrypts the person's own entries here and
-    matches them in Python, in pages, rather than asking the database.
+    matches them in Python, in pages, rather than asking the database. ``lean`` lists
+    EntryCards instead of Entry objects (for showing, not changing).
     """
     stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
     position = decode_cursor(cursor)
@@ -65,7 +101,9 @@ def timeline_page(
         )
     stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
     needle = (query or "").strip().casefold()
-    if not needle:
+    if not needle and lean:
+        entries = _cards(user, stmt, per_page + 1)
+    elif not needle:
         entries = list(db.session.scalars(stmt.limit(per_page + 1)))
     else:
         entries = _search(user, stmt, needle, per_page + 1)

@@ -50,6 +50,27 @@ def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
     ))
 
 
+def media_of_entries(user: User, entry_ids) -> dict[uuid.UUID, list[Media]]:
+    """The memos, photos and drawings of several entries at once (a page of the timeline),
+    by entry id; one query, and none when no entry on the page holds any."""
+    holders = g.get("_media_holders")
+    if holders is None or holders[0] != user.id:
+        ids = set(db.session.scalars(
+            select(Media.entry_id).where(Media.user_id == user.id, Media.status == "ready")
+            .distinct()
+        ))
+        holders = g._media_holders = (user.id, ids)
+    wanted = [entry_id for entry_id in entry_ids if entry_id in holders[1]]
+    found: dict[uuid.UUID, list[Media]] = defaultdict(list)
+    if wanted:
+        for media in db.session.scalars(
+            ready_media(user).where(Media.entry_id.in_(wanted))
+            .order_by(Media.created_at, Media.id)
+        ):
+            found[media.entry_id].append(media)
+    return found
+
+
 def get_ready_or_none(user: User, media_id: uuid.UUID) -> Media | None:
     return db.session.scalar(ready_media(user).where(Media.id == media_id))
 

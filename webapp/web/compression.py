@@ -1,13 +1,15 @@
-"""Gzip for text answers, so a phone on a weak signal downloads little.
+"""Brotli (or gzip) for text answers, so a phone on a weak signal downloads little.
 
-Static files are compressed once per version and kept in memory; the service worker, the
-manifest and pages are compressed as they are sent (a fraction of a millisecond).
+Pages and the few generated files with no secret in them are compressed as they are sent by
+Flask-Compress (Brotli quality 4, gzip 5: a fraction of a millisecond). Static files are
+compressed once per version at the highest quality and kept in memory.
 
 Pages carry the CSRF token beside text a visitor can influence (a search term), which
 compression could let an eavesdropper probe (BREACH) if another site made the browser load
 them. So pages are compressed only when the browser says the request came from Tend
 itself or from the person (``Sec-Fetch-Site: same-origin`` or ``none``), never for a
-request another site started.
+request another site started. Flask-Compress is therefore not registered for every answer:
+``compress_response`` decides, and hands it the answers it may compress.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import gzip
 from functools import lru_cache
 from pathlib import Path
 
+import brotli
 from flask import Flask, Response, current_app, request
+from flask_compress import Compress
 
 COMPRESSIBLE = {
     "text/css",
@@ -31,50 +35,68 @@ COMPRESSIBLE = {
 MIN_SIZE = 512
 # Generated answers with no secret in them.
 DYNAMIC_ENDPOINTS = {"pwa.service_worker", "pwa.manifest"}
-PAGE_LEVEL = 5
+ALGORITHMS = ["br", "gzip"]
+ETAG_SUFFIX = {"br": "-br", "gzip": "-gz"}
+
+compress = Compress()
 
 
 @lru_cache(maxsize=256)
-def _gzipped_file(path: str, mtime_ns: int, size: int) -> bytes:
-    return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
-
-
-def _accepts_gzip() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+def _packed_file(path: str, mtime_ns: int, size: int, algorithm: str) -> bytes:
+    data = Path(path).read_bytes()
+    if algorithm == "br":
+        return brotli.compress(data, quality=11)
+    return gzip.compress(data, compresslevel=9, mtime=0)
 
 
 def _started_by_tend_or_the_person() -> bool:
     return request.headers.get("Sec-Fetch-Site") in {"same-origin", "none"}
 
 
-def _compressed_body(response: Response) -> bytes | None:
-    """The gzipped body, or None when this answer is better sent as it is."""
-    if request.endpoint == "static":
-        path = Path(current_app.static_folder) / (request.view_args or {}).get("filename", "")
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        if stat.st_size < MIN_SIZE:
-            return None
-        body = _gzipped_file(str(path), stat.st_mtime_ns, stat.st_size)
-        if hasattr(response.response, "close"):
-            response.response.close()
-        response.direct_passthrough = False
-        return body
-    if response.mimetype == "text/html":
-        if not _started_by_tend_or_the_person():
-            return None
-    elif request.endpoint not in DYNAMIC_ENDPOINTS:
-        return None
-    data = response.get_data()
-    if len(data) < MIN_SIZE:
-        return None
-    level = PAGE_LEVEL if response.mimetype == "text/html" else 9
-    return gzip.compress(data, compresslevel=level, mtime=0)
+# What a static file's answer carries that a phone does not need: the file name (it is in the
+# URL), a second expiry (Cache-Control says it), a second validator (the ETag), and ranges
+# (text is sent whole).
+STATIC_HEADERS_LEFT_OUT = ("Content-Disposition", "Expires", "Last-Modified", "Accept-Ranges")
+
+
+def _lighter_static_headers(response: Response) -> None:
+    for name in STATIC_HEADERS_LEFT_OUT:
+        response.headers.pop(name, None)
+    response.vary.discard("Cookie")  # a file never depends on who asks
+    version = request.args.get("v")
+    if version and response.get_etag()[0]:
+        response.set_etag(version)  # the content's hash already: short and exact
+
+
+def _static_file(response: Response) -> Response:
+    """A static file, compressed once per version, answering revalidations with 304."""
+    algorithm = request.accept_encodings.best_match(ALGORITHMS)
+    if algorithm is None:
+        return response
+    path = Path(current_app.static_folder) / (request.view_args or {}).get("filename", "")
+    try:
+        stat = path.stat()
+    except OSError:
+        return response
+    if stat.st_size < MIN_SIZE:
+        return response
+    body = _packed_file(str(path), stat.st_mtime_ns, stat.st_size, algorithm)
+    if hasattr(response.response, "close"):
+        response.response.close()
+    response.direct_passthrough = False
+    response.set_data(body)
+    response.headers["Content-Encoding"] = algorithm
+    etag, weak = response.get_etag()
+    if etag:
+        # Another representation, another tag; and answer revalidations with 304.
+        response.set_etag(etag + ETAG_SUFFIX[algorithm], weak=weak)
+        response = response.make_conditional(request)
+    return response
 
 
 def compress_response(response: Response) -> Response:
+    if request.endpoint == "static" and response.status_code in (200, 304):
+        _lighter_static_headers(response)
     if (
         request.method != "GET"
         or response.status_code != 200
@@ -83,22 +105,25 @@ def compress_response(response: Response) -> Response:
     ):
         return response
     response.vary.add("Accept-Encoding")
+    if request.endpoint == "static":
+        return _static_file(response)
     if response.mimetype == "text/html":
         response.vary.add("Sec-Fetch-Site")
-    if not _accepts_gzip():
+        if not _started_by_tend_or_the_person():
+            return response
+    elif request.endpoint not in DYNAMIC_ENDPOINTS:
         return response
-    body = _compressed_body(response)
-    if body is None:
-        return response
-    response.set_data(body)
-    response.headers["Content-Encoding"] = "gzip"
-    etag, weak = response.get_etag()
-    if etag:
-        # Another representation, another tag; and answer revalidations with 304.
-        response.set_etag(etag + "-gz", weak=weak)
-        response = response.make_conditional(request)
-    return response
+    return compress.after_request(response)
 
 
 def init_compression(app: Flask) -> None:
+    app.config.update(
+        COMPRESS_REGISTER=False,  # compress_response chooses what may be compressed
+        COMPRESS_ALGORITHM=ALGORITHMS,
+        COMPRESS_STREAMS=False,
+        COMPRESS_BR_LEVEL=4,
+        COMPRESS_LEVEL=5,
+        COMPRESS_MIN_SIZE=MIN_SIZE,
+    )
+    compress.init_app(app)
     app.after_request(compress_response)

@@ -32,9 +32,15 @@ def _file_digest(path: str) -> str:
 
 
 def asset_url(filename: str) -> str:
-    """A static file's URL carrying its content hash, so caches can keep it forever."""
-    path = Path(current_app.static_folder) / filename
-    return url_for("static", filename=filename, v=_file_digest(str(path)))
+    """A static file's URL carrying its content hash, so caches can keep it forever.
+    Built once per file and address root (every page names a dozen of them)."""
+    known = current_app.extensions.setdefault("tend_asset_urls", {})
+    key = (request.script_root if has_request_context() else None, filename)
+    url = known.get(key)
+    if url is None:
+        path = Path(current_app.static_folder) / filename
+        url = known[key] = url_for("static", filename=filename, v=_file_digest(str(path)))
+    return url
 
 
 def _viewer_zone() -> ZoneInfo:
