@@ -185,6 +185,8 @@ def load_config(instance_path: Path) -> dict:
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # A window that moves with each try: no double burst where two fixed minutes meet.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "TRUST_PROXY": _flag("TRUST_PROXY"),
         "REGISTRATION_OPEN": registration_mode() == "open",

@@ -43,3 +43,37 @@ def test_registering_is_limited_too(schema):
             for _ in range(6)
         ]
         assert codes == [422] * 5 + [429]
+
+
+class StoppedClock:
+    """The rate limiter's clock, moved by hand."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_the_sign_in_limit_allows_no_double_burst_where_two_minutes_meet(schema, monkeypatch):
+    import limits.storage.memory
+
+    clock = StoppedClock(1_000_000.0)
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    limited = make_app(schema, RATELIMIT_ENABLED=True)
+    with limited.app_context():
+        browser = limited.test_client()
+        token = browser.csrf_token()
+
+        emails = (f"person{n}@example.org" for n in range(100))  # the per-address limit only
+
+        def guess() -> int:
+            form = {"email": next(emails), "password": "a guess", "csrf_token": token}
+            return browser.post("/login", data=form).status_code
+
+        assert guess() == 422
+        clock.now += 59  # nine more just before the first try's minute ends: ten in all
+        assert [guess() for _ in range(9)] == [422] * 9
+        clock.now += 2  # the first try has left the window; the other nine are still in it
+        assert guess() == 422
+        assert guess() == 429  # a fixed minute would have started afresh and allowed ten more
