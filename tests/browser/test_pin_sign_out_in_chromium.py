@@ -7,14 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_offline_in_chromium import (  # noqa: F401 (a fixture)
-    drafts_on_device,
-    installed_phone,
-    sign_in,
-    sign_up,
-    stored_entries,
-    wait_until_controlled,
-)
+from tests.browser.conftest import drafts_on_device, stored_entries, wait_until_controlled
+from tests.browser.test_offline_in_chromium import sign_in, sign_up
 from webapp.auth.lock import PIN_TRIES_PER_DEVICE
 from webapp.auth.models import DeviceSession
 from webapp.extensions import db
