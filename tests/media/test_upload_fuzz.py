@@ -10,13 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import examples
 from tests.media.helpers import Uploader, sha, tone_wav
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.media.models import Media, MediaChunk
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from tests.conftest import examples
 from tests.media.helpers import PIECE, Uploader, photo_bytes, sha, tone_wav
 from webapp.auth.devices import start_device_session
 from webapp.auth.models import User
@@ -364,7 +365,7 @@ def test_no_text_recording_or_picture_saved_on_a_device_is_ever_lost(app):
         run_state_machine_as_test(
             DevicesOffline,
             settings=settings(
-                max_examples=60,
+                max_examples=examples(60),
                 stateful_step_count=30,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
