@@ -98,9 +98,13 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
-    """Every test starts with nobody rate-limited (the limiter's counts outlive an app)."""
+    """Every test starts with nobody rate-limited. Flask-Limiter keeps one state for every
+    app (its counts, and whether it is on, which the latest app built decides): a test that
+    builds a rate-limited app must not leave the limits on, or counted, for the next."""
+    enabled = limiter.enabled
     yield
-    if limiter._storage is not None:  # set up by the first app of the run
+    limiter.enabled = enabled
+    if limiter._storage is not None:  # storage appears with the first rate-limited app
         limiter.reset()
 
 
@@ -126,7 +130,7 @@ def make_app(database_url: str, **overrides) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def schema(database_url) -> str:
+def migrated_database(database_url) -> str:
     """Create the tables once per run, from an empty database, and stamp them as migrated
     (tests/test_migrations.py shows the migrations build the very same schema)."""
     from flask_migrate import stamp
@@ -151,14 +155,44 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def shared_app(migrated_database) -> Flask:
+    """The app of every test that takes ``app``: built once per run (building one compiles
+    every URL rule, which took a good part of a small test's time); ``app`` gives each test
+    it with the database empty and puts back the settings and extensions a test changed."""
+    return make_app(migrated_database)
+
+
+def _emptied() -> None:
+    db.session.remove()
+    empty_all_tables()
+    db.session.remove()
+    db.engine.dispose()
+
+
 @pytest.fixture
-def app(schema) -> Iterator[Flask]:
-    flask_app = make_app(schema)
-    with flask_app.app_context():
-        yield flask_app
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
+def app(shared_app) -> Iterator[Flask]:
+    config, extensions = dict(shared_app.config), dict(shared_app.extensions)
+    wsgi_app = shared_app.wsgi_app
+    try:
+        with shared_app.app_context():
+            yield shared_app
+            _emptied()
+    finally:
+        shared_app.config.clear()
+        shared_app.config.update(config)
+        shared_app.extensions.clear()
+        shared_app.extensions.update(extensions)
+        shared_app.wsgi_app = wsgi_app
+
+
+@pytest.fixture
+def schema(migrated_database, shared_app) -> Iterator[str]:
+    """The migrated database, for a test that builds its own app (make_app(schema, …));
+    emptied afterwards, as ``app`` empties it."""
+    yield migrated_database
+    with shared_app.app_context():
+        _emptied()
 
 
 class TendClient(FlaskClient):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -99,6 +100,7 @@ def test_any_announcement_gets_a_clear_answer(alice, body):
 
 @FUZZ
 @given(audio=st.booleans(), steps=operations)
+@pytest.mark.slow
 def test_any_sequence_of_pieces_and_completes_keeps_all_or_nothing(alice, audio, steps):
     device = Uploader(alice)
     data = RECORDING if audio else NOISE

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -22,7 +23,6 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
-from tests.conftest import examples
 from tests.media.helpers import PIECE, Uploader, photo_bytes, sha, tone_wav
 from webapp.auth.devices import start_device_session
 from webapp.auth.models import User
@@ -359,13 +359,15 @@ class DevicesOffline(RuleBasedStateMachine):
             db.session.rollback()
 
 
+# Every profile runs all 60 examples: fewer may never cut an upload short, the point here.
+@pytest.mark.slow
 def test_no_text_recording_or_picture_saved_on_a_device_is_ever_lost(app):
     CURRENT_APP["app"] = app
     try:
         run_state_machine_as_test(
             DevicesOffline,
             settings=settings(
-                max_examples=examples(60),
+                max_examples=60,
                 stateful_step_count=30,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
