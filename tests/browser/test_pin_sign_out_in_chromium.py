@@ -35,7 +35,7 @@ def test_too_many_wrong_pins_sign_out_but_keep_unsynced_drafts(installed_phone):
     db.session.commit()
     page.goto("/write")
     page.get_by_label("What is here for you today?").fill("Kept through a forced sign-out.")
-    expect(page.locator("#draft-status")).to_have_text("Saved on this device")
+    expect(page.locator("#draft-status")).to_have_text("Draft kept on this device")
     page.get_by_role("button", name="Save entry").click()
     page.wait_for_timeout(500)
     assert stored_entries() == []

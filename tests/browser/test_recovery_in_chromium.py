@@ -31,6 +31,7 @@ def test_recovery_codes_bring_a_person_back_in(phone):
     fits_the_screen(page)
     code = codes.nth(4).inner_text()
 
+    page.goto("/more")  # where the shell keeps signing out
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
     page.get_by_role("link", name="Forgot password?").click()
