@@ -7,7 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install migrate chromium wrk lint bench icons clean
+.PHONY: run test test-quick install migrate chromium wrk lint bench icons clean
+
+# One pytest-xdist worker per core, each on its own database (tests/conftest.py); tests that
+# share something outside the process (Redis) are kept on one worker by their xdist_group.
+PARALLEL ?= -n auto --dist loadgroup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,17 +40,21 @@ chromium:
 	  fi; \
 	fi
 
-# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+# Every test: SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
 test: install chromium
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PARALLEL)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== The same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	  $(BIN)/python -m pytest; \
+	  $(BIN)/python -m pytest $(PARALLEL); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL." >&2; exit 1; \
 	else \
 	  echo "PostgreSQL run skipped: TEST_DATABASE_URL is not set (see README)."; \
 	fi
+
+# The inner loop while working: SQLite, no browser, nothing slow. `make test` before pushing.
+test-quick: install
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PARALLEL) -m "not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check webapp tests bench wsgi.py

@@ -1,5 +1,10 @@
 """Shared fixtures: an app on SQLite (or on PostgreSQL when TEST_DATABASE_URL is set),
-clients that carry a CSRF token like a browser does, and signed-in people."""
+clients that carry a CSRF token like a browser does, and signed-in people.
+
+Under pytest-xdist (`make test` runs one worker per core) each worker has its own database:
+its own SQLite file in its temporary folder, or on PostgreSQL the database named in
+TEST_DATABASE_URL with ``_gw0``, ``_gw1``, … appended, created on first use.
+"""
 
 from __future__ import annotations
 
@@ -14,30 +19,93 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from hypothesis import settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import make_server
 
 from webapp import create_app
 from webapp.config import normalise_database_url
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Property-based tests: CI tries every example they ask for; day-to-day runs try a quarter.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "a quiet lake at dawn"
 
 
+def examples(full: int) -> int:
+    """How many examples a property-based test tries: ``full`` under the ``ci`` profile, a
+    quarter of it (at least ten) under the lighter ``dev`` profile."""
+    return max(10, full * settings.default.max_examples // 100)
+
+
 def pytest_report_header(config):
     engine = "PostgreSQL" if os.environ.get("TEST_DATABASE_URL") else "SQLite"
-    return f"tend: database engine under test: {engine}"
+    profile = settings.get_current_profile_name()
+    return f"tend: database engine under test: {engine}; Hypothesis profile: {profile}"
+
+
+BROWSER_FIXTURES = {"playwright_instance", "chromium_path", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whatever drives Chromium is a browser test, wherever it lives, so that
+    ``-m "not browser"`` (`make test-quick`) leaves out every one of them."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The PostgreSQL database of one xdist worker: TEST_DATABASE_URL's database with
+    ``_<worker>`` appended, created next to it (from there, or from ``postgres``) if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    problem: Exception | None = None
+    for maintenance in (base.database, "postgres"):
+        admin = create_engine(base.set(database=maintenance), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                found = connection.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                )
+                if not found:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+            return base.set(database=name).render_as_string(hide_password=False)
+        except (OperationalError, ProgrammingError) as exc:  # no such database to ask from
+            problem = exc
+        finally:
+            admin.dispose()
+    raise RuntimeError(f"cannot create the test database {name}: {problem}")
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite in this run's (this worker's) temporary folder, or TEST_DATABASE_URL."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tend.db'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tend.db'}"
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under pytest-xdist
+    return worker_database(url, worker) if worker else url
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Every test starts with nobody rate-limited. Flask-Limiter keeps one state for every
+    app (its counts, and whether it is on, which the latest app built decides): a test that
+    builds a rate-limited app must not leave the limits on, or counted, for the next."""
+    enabled = limiter.enabled
+    yield
+    limiter.enabled = enabled
+    if limiter._storage is not None:  # storage appears with the first rate-limited app
+        limiter.reset()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,7 +130,7 @@ def make_app(database_url: str, **overrides) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def schema(database_url) -> str:
+def migrated_database(database_url) -> str:
     """Create the tables once per run, from an empty database, and stamp them as migrated
     (tests/test_migrations.py shows the migrations build the very same schema)."""
     from flask_migrate import stamp
@@ -87,14 +155,44 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def shared_app(migrated_database) -> Flask:
+    """The app of every test that takes ``app``: built once per run (building one compiles
+    every URL rule, which took a good part of a small test's time); ``app`` gives each test
+    it with the database empty and puts back the settings and extensions a test changed."""
+    return make_app(migrated_database)
+
+
+def _emptied() -> None:
+    db.session.remove()
+    empty_all_tables()
+    db.session.remove()
+    db.engine.dispose()
+
+
 @pytest.fixture
-def app(schema) -> Iterator[Flask]:
-    flask_app = make_app(schema)
-    with flask_app.app_context():
-        yield flask_app
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
+def app(shared_app) -> Iterator[Flask]:
+    config, extensions = dict(shared_app.config), dict(shared_app.extensions)
+    wsgi_app = shared_app.wsgi_app
+    try:
+        with shared_app.app_context():
+            yield shared_app
+            _emptied()
+    finally:
+        shared_app.config.clear()
+        shared_app.config.update(config)
+        shared_app.extensions.clear()
+        shared_app.extensions.update(extensions)
+        shared_app.wsgi_app = wsgi_app
+
+
+@pytest.fixture
+def schema(migrated_database, shared_app) -> Iterator[str]:
+    """The migrated database, for a test that builds its own app (make_app(schema, …));
+    emptied afterwards, as ``app`` empties it."""
+    yield migrated_database
+    with shared_app.app_context():
+        _emptied()
 
 
 class TendClient(FlaskClient):

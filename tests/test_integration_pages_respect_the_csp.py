@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.arc import log_journey, person
@@ -15,6 +16,7 @@ from webapp.practices.models import ChosenPractice
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 
 
+@pytest.mark.slow
 def test_no_inline_style_or_script_on_any_new_page(alice):
     journey = log_journey(person("alice@example.org"), datetime.now(UTC) - timedelta(days=1), "x")
     alice.submit("/practices", {"practice": "poetry", "days": ["0", "1", "2", "3", "4", "5", "6"]})

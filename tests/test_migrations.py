@@ -35,6 +35,7 @@ def empty_database_url(database_url, tmp_path):
         admin.dispose()
 
 
+@pytest.mark.slow
 def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(empty_database_url):
     migrated = make_app(empty_database_url)
     with migrated.app_context():

@@ -16,6 +16,8 @@ import requests
 
 from tests.conftest import IN_CI, PASSWORD
 
+# Its tests empty one shared Redis database: under pytest-xdist they run on one worker.
+pytestmark = [pytest.mark.xdist_group("redis"), pytest.mark.slow]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from webapp.config import (
     PROJECT_ROOT,
+    argon2_parameters,
     instance_path,
     load_config,
     make_instance_folder_private,
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(folder))
     if overrides:
         app.config.update(overrides)
+    app.config.setdefault("ARGON2", argon2_parameters(app.config["TESTING"]))
     make_sqlite_files_private(app.config["SQLALCHEMY_DATABASE_URI"], folder)
 
     from webapp import models  # noqa: F401  (registers every table on the metadata)

@@ -14,6 +14,17 @@ SQLITE_FILES = ("", "-wal", "-shm", "-journal")
 
 log = logging.getLogger(__name__)
 
+# Argon2id for passwords, PINs, recovery codes and share passphrases: OWASP's recommended
+# minimum (19 MiB of memory, two passes, one lane).
+ARGON2_STRONG = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+# Only under TESTING: one pass over 1 MiB, so the suite's thousands of hashes stay quick.
+ARGON2_TESTING = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def argon2_parameters(testing: bool) -> dict[str, int]:
+    """The Argon2id cost for an app; never the cheap one unless the app is under test."""
+    return dict(ARGON2_TESTING if testing else ARGON2_STRONG)
+
 
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)

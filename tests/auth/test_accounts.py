@@ -10,7 +10,13 @@ from webapp.auth.models import User
 from webapp.extensions import db
 
 
-def test_register_signs_in_and_stores_an_argon2id_hash(client):
+def argon2_cost(app) -> str:
+    """How an Argon2 hash names the app's cost (cheaper under test, see tests/test_config.py)."""
+    cost = app.config["ARGON2"]
+    return f"m={cost['memory_cost']},t={cost['time_cost']},p={cost['parallelism']}"
+
+
+def test_register_signs_in_and_stores_an_argon2id_hash(app, client):
     response = register(client, "  Mira@Example.ORG ", timezone="America/New_York")
     assert response.status_code == 302
     assert client.get("/").status_code == 200
@@ -18,7 +24,7 @@ def test_register_signs_in_and_stores_an_argon2id_hash(client):
     user = db.session.scalar(select(User))
     assert user.email == "mira@example.org"
     assert user.password_hash.startswith("$argon2id$")
-    assert "m=19456,t=2,p=1" in user.password_hash
+    assert argon2_cost(app) in user.password_hash
     assert PASSWORD not in user.password_hash
     assert user.timezone == "America/New_York"
 
@@ -140,12 +146,13 @@ def test_registration_can_be_closed_by_the_host(schema):
 def test_authenticate_upgrades_weaker_hashes(app):
     from argon2 import PasswordHasher
 
-    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    cost = app.config["ARGON2"]
+    weak = PasswordHasher(time_cost=1, memory_cost=cost["memory_cost"] // 2, parallelism=1)
     user = User(email="old@example.org", password_hash=weak.hash(PASSWORD))
     db.session.add(user)
     db.session.commit()
     assert services.authenticate("old@example.org", PASSWORD) == user
-    assert "m=19456,t=2,p=1" in user.password_hash
+    assert argon2_cost(app) in user.password_hash
     assert services.authenticate("old@example.org", "wrong password") is None
 
 

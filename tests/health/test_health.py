@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 from flask_migrate import stamp, upgrade
 
 from tests.conftest import make_app
@@ -93,6 +94,7 @@ def _start_server(database_url: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_a_server_refuses_to_start_on_a_database_behind_the_migrations(empty_database_url):  # noqa: F811
     behind = make_app(empty_database_url)
     with behind.app_context():
@@ -110,6 +112,7 @@ def test_a_server_refuses_to_start_on_a_database_behind_the_migrations(empty_dat
     assert _start_server(empty_database_url).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_server_refuses_to_start_when_the_database_cannot_be_reached():
     started = _start_server("postgresql+psycopg://tend:secret@127.0.0.1:1/tend")
     assert started.returncode != 0

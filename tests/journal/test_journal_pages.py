@@ -204,7 +204,9 @@ def test_another_persons_entry_is_a_404_for_every_action(alice, bob):
     assert (entry.body, entry.version, entry.deleted_at) == ("alice's secret", 1, None)
 
 
-@pytest.mark.parametrize("url", ["/entries/not-a-uuid", f"/entries/{uuid.uuid4()}"])
+# A fixed unknown id, so that every pytest-xdist worker collects the same tests.
+@pytest.mark.parametrize("url", ["/entries/not-a-uuid",
+                                 "/entries/32a00b5d-907c-4d71-aae2-b0944e9d943a"])
 def test_unknown_ids_get_a_friendly_404(alice, url):
     response = alice.get(url)
     assert response.status_code == 404

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.arc import log_journey, person
+from tests.conftest import examples
 from webapp.calendar import days_since
 from webapp.journeys import arc
 from webapp.journeys.arc import phase_for_day
@@ -130,7 +131,7 @@ ZONES = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.conftest import make_app, register
 from tests.media.helpers import Uploader
 
@@ -29,6 +31,7 @@ def test_the_shell_pages_hold_no_account_or_token(alice):
         assert "alice@example.org" not in page and "data-account" not in page
 
 
+@pytest.mark.slow
 def test_the_upload_api_and_media_pages_are_rate_limited(schema):
     limited = make_app(schema, RATELIMIT_ENABLED=True)
     with limited.app_context():

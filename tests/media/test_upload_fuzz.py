@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import examples
 from tests.media.helpers import Uploader, sha, tone_wav
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.media.models import Media, MediaChunk
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -98,6 +100,7 @@ def test_any_announcement_gets_a_clear_answer(alice, body):
 
 @FUZZ
 @given(audio=st.booleans(), steps=operations)
+@pytest.mark.slow
 def test_any_sequence_of_pieces_and_completes_keeps_all_or_nothing(alice, audio, steps):
     device = Uploader(alice)
     data = RECORDING if audio else NOISE

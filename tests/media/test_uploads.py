@@ -235,3 +235,14 @@ def test_uploads_no_device_continued_for_a_month_are_let_go(app, device):
     assert {str(m.id) for m in db.session.scalars(select(Media))} == {done["id"]}
     assert db.session.scalar(select(func.count()).select_from(MediaChunk).where(
         MediaChunk.media_id == uuid.UUID(stale_id))) == 0
+
+
+def test_an_id_already_used_for_another_upload_gets_a_clear_409(alice):
+    device = Uploader(alice)
+    first = device.start(b"x" * 1000)
+    media_id = first.get_json()["id"]
+    again = device.start(b"x" * 1, media_id=media_id)  # same id, another size
+    assert again.status_code == 409
+    answer = again.get_json()
+    assert "already belongs to a different upload" in answer["error"]
+    assert answer["status"] == first.get_json()["status"] and answer["size"] == 1000

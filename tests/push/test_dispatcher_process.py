@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.push.conftest import subscribe
@@ -18,6 +19,8 @@ from webapp.extensions import db
 from webapp.push.models import Reminder
 from webapp.types import utcnow
 
+# Each starts `flask reminders run` as a process, and waits for it.
+pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parents[2]
 
 

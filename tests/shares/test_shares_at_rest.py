@@ -141,6 +141,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_gunicorns_access_log_names_the_share_but_never_its_secret(app, tmp_path):
     """Served the production way, with an access log: the path holds the share id only."""
     port, access_log = _free_port(), tmp_path / "access.log"

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -358,6 +359,8 @@ class DevicesOffline(RuleBasedStateMachine):
             db.session.rollback()
 
 
+# Every profile runs all 60 examples: fewer may never cut an upload short, the point here.
+@pytest.mark.slow
 def test_no_text_recording_or_picture_saved_on_a_device_is_ever_lost(app):
     CURRENT_APP["app"] = app
     try:

@@ -5,18 +5,35 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
+from webapp.config import ARGON2_STRONG
 from webapp.crypto import Keyring, KeyringError
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
-# Argon2id at OWASP's recommended minimum: 19 MiB of memory, two passes, one lane.
-password_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified against when the email is unknown, so both answers take the same time.
-_DUMMY_HASH = password_hasher.hash("not a real password, only for timing")
+
+
+@lru_cache(maxsize=4)
+def _argon2(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """A hasher at this cost, and a hash of its own that is verified against when the email
+    is unknown, so both answers take the same time."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher, hasher.hash("not a real password, only for timing")
+
+
+def password_hasher() -> PasswordHasher:
+    """Argon2id at the app's ARGON2 cost (config.py): OWASP's minimum, cheaper only in tests."""
+    return _hasher_and_dummy()[0]
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    cost = current_app.config["ARGON2"] if has_app_context() else ARGON2_STRONG
+    return _argon2(cost["time_cost"], cost["memory_cost"], cost["parallelism"])
 
 
 def normalise_email(email: str) -> str:
@@ -45,19 +62,20 @@ def validate_credentials(email: str, password: str) -> dict[str, str]:
 
 
 def hash_secret(secret: str) -> str:
-    return password_hasher.hash(secret)
+    return password_hasher().hash(secret)
 
 
 def verify(secret_hash: str | None, secret: str) -> bool:
     """Whether ``secret`` matches; with no hash, the same work is done and the answer is no."""
+    hasher, dummy_hash = _hasher_and_dummy()
     try:
-        return password_hasher.verify(secret_hash or _DUMMY_HASH, secret) and bool(secret_hash)
+        return hasher.verify(secret_hash or dummy_hash, secret) and bool(secret_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(secret_hash: str) -> bool:
-    return password_hasher.check_needs_rehash(secret_hash)
+    return password_hasher().check_needs_rehash(secret_hash)
 
 
 # -- The app lock's PIN ----------------------------------------------------------------------
@@ -85,7 +103,7 @@ def hash_pin(pin: str, keyring: Keyring) -> str:
     database; the stored hash names the master key it came from, so rotation keeps it working.
     """
     kid, pepper = keyring.derive(PIN_PEPPER)
-    return f"{PIN_PREFIX}${kid}${password_hasher.hash(_peppered(pepper, pin))}"
+    return f"{PIN_PREFIX}${kid}${password_hasher().hash(_peppered(pepper, pin))}"
 
 
 def verify_pin(stored: str | None, pin: str, keyring: Keyring) -> tuple[bool, bool]:

@@ -39,7 +39,7 @@ def json_answer(payload: dict, status: int = 200) -> Response:
     return response
 
 
-def json_error(status: int, message: str, **extra) -> Response:
+def json_error(status: int, message: str, /, **extra) -> Response:
     return json_answer({"error": message, **extra}, status)
 
 

@@ -39,7 +39,7 @@ PROCESSING_LEASE = timedelta(minutes=5)
 
 
 class UploadError(Exception):
-    def __init__(self, status: int, message: str, **extra):
+    def __init__(self, status: int, message: str, /, **extra):  # extra may hold "status"
         super().__init__(message)
         self.status, self.message, self.extra = status, message, extra
 

@@ -32,16 +32,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app, has_app_context
 
+from webapp.config import ARGON2_STRONG
 from webapp.crypto import FORMAT, KEY_BYTES, NONCE_BYTES
 
 SECRET_BYTES = 32  # 256 bits of secret in every link
 SECRET_TEXT_LENGTH = 43  # base64url without padding
 SALT_BYTES = 16
-# Argon2id at the same cost as account passwords (OWASP: 19 MiB, two passes, one lane).
-ARGON2_TIME_COST = 2
-ARGON2_MEMORY_KIB = 19 * 1024
-ARGON2_PARALLELISM = 1
 
 
 class WrongLink(Exception):
@@ -92,12 +90,14 @@ def normalise_passphrase(passphrase: str) -> str:
 
 
 def passphrase_key(passphrase: str, salt: bytes) -> bytes:
+    """Argon2id at the same cost as account passwords (the app's ARGON2 setting)."""
+    cost = current_app.config["ARGON2"] if has_app_context() else ARGON2_STRONG
     return hash_secret_raw(
         normalise_passphrase(passphrase).encode(),
         salt,
-        time_cost=ARGON2_TIME_COST,
-        memory_cost=ARGON2_MEMORY_KIB,
-        parallelism=ARGON2_PARALLELISM,
+        time_cost=cost["time_cost"],
+        memory_cost=cost["memory_cost"],
+        parallelism=cost["parallelism"],
         hash_len=KEY_BYTES,
         type=Type.ID,
     )
