@@ -632,13 +632,19 @@ def test_a_locked_device_offline_can_write_but_not_read_earlier_drafts(installed
     expect(page.locator("#draft-status")).to_contain_text("kept on this device")
     page.screenshot(path=str(tmp_path / "locked-offline.png"))
     drafts = page.evaluate(
-        """() => new Promise((resolve) => {
+        """() => new Promise((resolve, reject) => {
+            setTimeout(() => reject(new Error("the draft store did not answer")), 10000);
             const open = indexedDB.open("tend");
+            open.onerror = () => reject(open.error);
+            open.onblocked = () => reject(new Error("the draft store is blocked"));
             open.onsuccess = () => {
-                const names = [...open.result.objectStoreNames];
-                const tx = open.result.transaction(names[0], "readonly");
-                const all = tx.objectStore(names[0]).getAll();
-                all.onsuccess = () => resolve(all.result.map((d) => d.body).filter(Boolean));
+                const db = open.result;
+                const all = db.transaction("drafts", "readonly").objectStore("drafts").getAll();
+                all.onerror = () => reject(all.error);
+                all.onsuccess = () => {
+                    db.close();
+                    resolve(all.result.map((d) => d.body).filter(Boolean));
+                };
             };
         })"""
     )
