@@ -129,12 +129,26 @@ def make_app(database_url: str, **overrides) -> Flask:
     return flask_app
 
 
+def wipe(database_url: str) -> None:
+    """Nothing a run that was stopped half-way left behind: its rows would be sealed under
+    that run's master key, which this run does not have, and Tend would rightly not start."""
+    engine = create_engine(database_url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(database_url) -> str:
     """Create the tables once per run, from an empty database, and stamp them as migrated
     (tests/test_migrations.py shows the migrations build the very same schema)."""
     from flask_migrate import stamp
 
+    wipe(database_url)
     flask_app = make_app(database_url)
     with flask_app.app_context():
         db.drop_all()

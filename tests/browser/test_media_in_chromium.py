@@ -196,7 +196,9 @@ def test_a_drawing_drawn_with_a_pointer_reaches_the_journal(browser, live_server
     page.get_by_role("link", name="Open it in your journal").click()
     image = page.get_by_role("img", name="A drawing from this entry")
     expect(image).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth > 0", image.element_handle())
+    # Shown and really decoded (a lazy picture may have its box before its pixels).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=image.element_handle())
     context.close()
 
 
