@@ -30,12 +30,8 @@ def ready_media(user: User):
     return select(Media).where(Media.user_id == user.id, Media.status == "ready")
 
 
-def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
-    """An entry's memos, photos and drawings, oldest first.
-
-    A page of entries asks once which of the person's entries hold media at all, so entries
-    without any cost no query.
-    """
+def _entries_holding_media(user: User) -> set[uuid.UUID]:
+    """Which of the person's entries hold any media: asked once per request."""
     holders = g.get("_media_holders")
     if holders is None or holders[0] != user.id:
         ids = set(db.session.scalars(
@@ -43,7 +39,16 @@ def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
             .distinct()
         ))
         holders = g._media_holders = (user.id, ids)
-    if entry_id not in holders[1]:
+    return holders[1]
+
+
+def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
+    """An entry's memos, photos and drawings, oldest first.
+
+    A page of entries asks once which of the person's entries hold media at all, so entries
+    without any cost no query.
+    """
+    if entry_id not in _entries_holding_media(user):
         return []
     return list(db.session.scalars(
         ready_media(user).where(Media.entry_id == entry_id).order_by(Media.created_at, Media.id)
@@ -53,14 +58,8 @@ def media_of_entry(user: User, entry_id: uuid.UUID) -> list[Media]:
 def media_of_entries(user: User, entry_ids) -> dict[uuid.UUID, list[Media]]:
     """The memos, photos and drawings of several entries at once (a page of the timeline),
     by entry id; one query, and none when no entry on the page holds any."""
-    holders = g.get("_media_holders")
-    if holders is None or holders[0] != user.id:
-        ids = set(db.session.scalars(
-            select(Media.entry_id).where(Media.user_id == user.id, Media.status == "ready")
-            .distinct()
-        ))
-        holders = g._media_holders = (user.id, ids)
-    wanted = [entry_id for entry_id in entry_ids if entry_id in holders[1]]
+    holding = _entries_holding_media(user)
+    wanted = [entry_id for entry_id in entry_ids if entry_id in holding]
     found: dict[uuid.UUID, list[Media]] = defaultdict(list)
     if wanted:
         for media in db.session.scalars(
