@@ -327,8 +327,11 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
-    with LiveServer(make_app(app.config["SQLALCHEMY_DATABASE_URI"])) as server:
+    served = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    with LiveServer(served) as server:
         yield server
+    with served.app_context():  # its connections go back to the database, not left open
+        db.engine.dispose()
 
 
 @pytest.fixture
