@@ -334,6 +334,20 @@ def live_server(app) -> Iterator[LiveServer]:
         db.engine.dispose()
 
 
+class Problems(list):
+    """Console errors about the CSP and uncaught page errors, from every page of a context."""
+
+    def watch(self, page):
+        page.on(
+            "console",
+            lambda msg: self.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None,
+        )
+        page.on("pageerror", lambda err: self.append(f"page error: {err}"))
+        return page
+
+
 @pytest.fixture
 def phone(browser, live_server, tmp_path):
     """A phone-sized browser page on the live server; fails the test on any CSP violation."""
@@ -344,15 +358,8 @@ def phone(browser, live_server, tmp_path):
         has_touch=True,
         base_url=live_server.url,
     )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda msg: problems.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
-    )
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    problems = Problems()
+    page = problems.watch(context.new_page())
     yield page
     context.close()
     assert not problems, f"the browser reported: {problems}"

@@ -11,7 +11,7 @@ import wave
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import CHROMIUM_ARGS
+from tests.conftest import CHROMIUM_ARGS, Problems  # noqa: F401 (Problems for the tests)
 from webapp.extensions import db
 from webapp.journal.models import Entry
 
@@ -21,20 +21,6 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-
-
-class Problems(list):
-    """Console errors about the CSP and uncaught page errors, from every page of a context."""
-
-    def watch(self, page):
-        page.on(
-            "console",
-            lambda msg: self.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None,
-        )
-        page.on("pageerror", lambda err: self.append(f"page error: {err}"))
-        return page
 
 
 @pytest.fixture
