@@ -104,7 +104,7 @@ async function stop(message) {
   elapsedLabel.textContent = clock(item ? item.duration_ms : 0);
   show(["start"]);
   say(message || "Stopped. The recording is kept on this device.");
-  await openMemo(current.id);
+  await openMemo(current.id, item);
 }
 
 function setPreview(blob) {
@@ -114,15 +114,27 @@ function setPreview(blob) {
   else preview.removeAttribute("src");
 }
 
-async function openMemo(id) {
-  const item = id ? await store.get(id) : null;
+/** Show the details form for a memo on this device. ``known`` is the item when the caller
+ * has just read or written it (a memo just stopped), which spares a read of the store. */
+async function openMemo(id, known = null) {
+  let item = known;
+  try {
+    if (!item && id) item = await store.get(id);
+  } catch {
+    showProblem("This device could not open the recording just now. It is kept; try again in a moment.");
+    return;
+  }
   open = item && item.account === account ? item : null;
   details.hidden = !open;
   if (!open) {
     setPreview(null);
     return;
   }
-  setPreview(await store.blob(open.id, open.mime));
+  try {
+    setPreview(await store.blob(open.id, open.mime));
+  } catch {
+    setPreview(null); // the form still saves it; the preview is a courtesy
+  }
   const fields = details.querySelector("[data-standalone-fields]");
   fields.hidden = Boolean(open.entry_id);
   const entry = open.entry || {};

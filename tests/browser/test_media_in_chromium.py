@@ -39,7 +39,7 @@ def record(page, milliseconds: int) -> None:
     expect(page.locator("#record-status")).to_contain_text("Recording")
     page.wait_for_timeout(milliseconds)
     page.get_by_role("button", name="Stop").click()
-    expect(page.get_by_role("button", name="Save memo")).to_be_visible()
+    expect(page.get_by_role("button", name="Save memo")).to_be_visible(timeout=15_000)
 
 
 def metadata_of(page, selector: str) -> dict:
