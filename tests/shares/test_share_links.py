@@ -5,10 +5,12 @@ Every time is given explicitly: the tests hold the clock."""
 from __future__ import annotations
 
 import base64
+import secrets
 import uuid
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from tests.arc import person
@@ -183,7 +185,9 @@ def test_wrong_or_tampered_links_open_nothing(owner, arc):
 def test_a_passphrase_is_needed_as_well_as_the_link(owner, arc):
     made = share_entries(owner, arc, "heron", passphrase="quiet harbour")
     share = stored(made.share.id)
-    assert share.has_passphrase and len(share.passphrase_salt) == 16
+    assert share.has_passphrase
+    salt, cost = sealing.salt_and_cost(share.passphrase_salt)
+    assert len(salt) == 16 and cost == current_app.config["ARGON2"]
     with pytest.raises(opening.PassphraseNeeded):
         opening.open_share(made.share.id, made.secret, None, now=T0)
     with pytest.raises(opening.WrongPassphrase):
@@ -193,6 +197,37 @@ def test_a_passphrase_is_needed_as_well_as_the_link(owner, arc):
     opened = opening.open_share(made.share.id, made.secret, "  quiet harbour ", now=T0)
     assert opened.snapshot["entries"][0]["title"] == "The heron"
     assert stored(made.share.id).failed_attempts == 0
+
+
+def test_a_passphrase_link_still_opens_after_the_app_changes_its_argon2_cost(owner, arc, app):
+    made = share_entries(owner, arc, "heron", passphrase="quiet harbour")
+    app.config["ARGON2"] = {"time_cost": 3, "memory_cost": 2048, "parallelism": 1}
+    opened = opening.open_share(made.share.id, made.secret, "quiet harbour", now=T0)
+    assert opened.snapshot["entries"][0]["title"] == "The heron"
+    with pytest.raises(opening.WrongPassphrase):
+        opening.open_share(made.share.id, made.secret, "quiet harbor", now=T0)
+
+
+def test_links_made_before_the_cost_was_recorded_open_at_the_cost_they_were_made_with(
+    owner, arc, app, monkeypatch
+):
+    # Before: a bare 16-byte salt, stretched at the cost every app then used.
+    app.config["ARGON2"] = dict(sealing.UNRECORDED_COST)
+    monkeypatch.setattr(sealing, "new_passphrase_salt", lambda: secrets.token_bytes(16))
+    made = share_entries(owner, arc, "heron", passphrase="quiet harbour")
+    monkeypatch.undo()
+    app.config["ARGON2"] = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    assert len(stored(made.share.id).passphrase_salt) == 16
+    opened = opening.open_share(made.share.id, made.secret, "quiet harbour", now=T0)
+    assert opened.snapshot["entries"][0]["title"] == "The heron"
+
+
+def test_a_stored_salt_with_an_impossible_cost_opens_nothing():
+    forged = b"A2" + bytes([1]) + (2**31).to_bytes(4, "big") + bytes([1]) + bytes(16)
+    with pytest.raises(sealing.WrongLink):
+        sealing.passphrase_key("quiet harbour", forged)
+    with pytest.raises(sealing.WrongLink):
+        sealing.passphrase_key("quiet harbour", b"XX" + bytes(20))
 
 
 def other_secret(secret: str) -> str:

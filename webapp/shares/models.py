@@ -41,7 +41,7 @@ class Share(db.Model):
     sharer_name = EncryptedText()
     # SHA-256 of the link's secret (domain-separated); the secret itself is never stored.
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # Argon2id salt when a passphrase guards the link, else None.
+    # Argon2id salt, with the cost it was made at, when a passphrase guards the link; else None.
     passphrase_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -89,9 +89,44 @@ def normalise_passphrase(passphrase: str) -> str:
     return unicodedata.normalize("NFC", passphrase).strip()
 
 
-def passphrase_key(passphrase: str, salt: bytes) -> bytes:
-    """Argon2id at the same cost as account passwords (the app's ARGON2 setting)."""
-    cost = current_app.config["ARGON2"] if has_app_context() else ARGON2_STRONG
+# A passphrase's salt is stored with the Argon2id cost it was stretched at, so a later change
+# of the app's cost leaves older links openable: b"A2", time cost, memory cost (KiB),
+# lanes, then the salt. A bare 16-byte salt is from before the cost was recorded.
+_COST_HEADER = struct.Struct(">2sBIB")
+_COST_MARK = b"A2"
+# The cost every passphrase was stretched at before it was recorded with the salt.
+UNRECORDED_COST = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+
+
+def _current_cost() -> dict[str, int]:
+    return current_app.config["ARGON2"] if has_app_context() else ARGON2_STRONG
+
+
+def new_passphrase_salt(cost: dict[str, int] | None = None) -> bytes:
+    """A fresh salt, prefixed with the cost the passphrase will be stretched at."""
+    cost = cost or _current_cost()
+    header = _COST_HEADER.pack(
+        _COST_MARK, cost["time_cost"], cost["memory_cost"], cost["parallelism"]
+    )
+    return header + secrets.token_bytes(SALT_BYTES)
+
+
+def salt_and_cost(stored: bytes) -> tuple[bytes, dict[str, int]]:
+    """The salt and the Argon2id cost a stored passphrase salt was made with."""
+    if len(stored) == SALT_BYTES:
+        return stored, dict(UNRECORDED_COST)
+    if len(stored) != _COST_HEADER.size + SALT_BYTES or not stored.startswith(_COST_MARK):
+        raise WrongLink("the share's passphrase salt is not one Tend makes")
+    _mark, time_cost, memory_cost, parallelism = _COST_HEADER.unpack_from(stored)
+    if not (1 <= time_cost <= 16 and 8 <= memory_cost <= 1024 * 1024 and 1 <= parallelism <= 16):
+        raise WrongLink("the share's passphrase cost is out of bounds")
+    cost = {"time_cost": time_cost, "memory_cost": memory_cost, "parallelism": parallelism}
+    return stored[_COST_HEADER.size :], cost
+
+
+def passphrase_key(passphrase: str, stored_salt: bytes) -> bytes:
+    """Argon2id at the cost recorded with the salt (the app's ARGON2 setting when sealed)."""
+    salt, cost = salt_and_cost(stored_salt)
     return hash_secret_raw(
         normalise_passphrase(passphrase).encode(),
         salt,
@@ -132,7 +167,7 @@ def seal(share_id: uuid.UUID, plaintext: bytes, passphrase: str | None = None) -
     """Seal a snapshot under a fresh key; the returned secret goes into the link only."""
     secret_text = new_secret()
     secret = decode_secret(secret_text)
-    salt = secrets.token_bytes(SALT_BYTES) if passphrase else None
+    salt = new_passphrase_salt() if passphrase else None
     passphrase_part = passphrase_key(passphrase, salt) if passphrase and salt else b""
     content_key = secrets.token_bytes(KEY_BYTES)
     wrapping_key = _wrapping_key(share_id, secret, passphrase_part)
