@@ -98,16 +98,39 @@
     return { outcome: "rejected", error: answer.error || `Tend could not take this (${response.status}).` };
   }
 
+  /** An item waiting for its entry whose draft is no longer on this device (discarded after
+   * Tend refused it, say): that entry will never come, so the item must not wait for it. */
+  async function draftIsGone(item) {
+    if (!item.entry_id || !scope.tendDrafts) return false;
+    return !(await scope.tendDrafts.get(item.entry_id));
+  }
+
+  /** Keep the item as an entry of its own (a new one: the old id may belong to an entry
+   * deleted on another device), so nothing recorded is lost. */
+  function standsAlone(item) {
+    return scope.tendMedia.update(item.id, (current) => current && {
+      ...current, entry_id: null, error: null,
+      entry: { entry_id: scope.tendDrafts.newId(), title: null, note: null, mood: null,
+               prompt: current.prompt || null, client_updated_at: current.created_at },
+    });
+  }
+
   /** Upload every saved item of the signed-in account; updates the sync summary. */
   async function uploadAll(session, summary) {
     summary.media = summary.media || [];
     const items = (await scope.tendMedia.forAccount(session.user_id))
       .filter((item) => item.state === "ready")
       .sort((a, b) => (a.created_at || "").localeCompare(b.created_at || ""));
-    for (const item of items) {
+    for (let item of items) {
       let result;
       try {
         result = await uploadOne(item, session);
+        if (result.outcome === "waiting" && await draftIsGone(item)) {
+          const alone = await standsAlone(item);
+          if (!alone) continue; // removed from the device meanwhile
+          item = alone;
+          result = await uploadOne(item, session);
+        }
       } catch {
         summary.state = "offline";
         break;

@@ -139,3 +139,43 @@ def test_a_voice_note_let_go_leaves_nothing_on_the_device(phone_with_microphone)
     # The recorder's own page does not list a capture's unsaved note either.
     page.goto("/record")
     expect(page.get_by_role("region", name="Waiting to sync")).to_be_hidden()
+
+
+def test_a_voice_note_whose_refused_draft_is_discarded_still_reaches_the_journal(
+    phone_with_microphone,
+):
+    context = phone_with_microphone
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, "fern@example.org")
+    wait_until_controlled(page)
+    context.set_offline(True)
+    page.goto("/capture")
+    page.get_by_text("Tender", exact=True).first.click()
+    page.locator("label.chip-toggle", has_text="Raw").click()
+    speak(page, 1_500)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("when there is a connection")).to_be_visible()
+    [draft] = drafts_on_device(page)
+    # Something on the device spoiled the draft: Tend will refuse it.
+    page.evaluate(
+        """async (id) => { await self.tendDrafts.update(id, (d) => d && ({ ...d, mood: 99 })); }""",
+        draft["id"],
+    )
+
+    context.set_offline(False)
+    wait_for(page, lambda: [d.get("rejected") is not None for d in drafts_on_device(page)] == [True])
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('tend:sync-now'))")
+    page.wait_for_timeout(1_000)
+    # While the draft may still be put right, its voice note waits for it: its bytes have
+    # arrived, but it belongs to no entry yet, and the device keeps its copy.
+    assert [m.status for m in stored_media()] == ["uploading"] and stored_entries() == []
+    assert page.evaluate(MEDIA_ON_DEVICE) == [["ready", True]]
+
+    # The person lets the refused draft go; the voice note does not go with it.
+    page.evaluate("async (id) => { await self.tendDrafts.remove(id); }", draft["id"])
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('tend:sync-now'))")
+    wait_for(page, lambda: len(stored_media()) == 1 and stored_media()[0].status == "ready")
+    [memo] = stored_media()
+    [entry] = stored_entries()
+    assert memo.entry_id == entry.id and entry.id != draft["id"] and entry.body == ""
+    wait_for(page, lambda: page.evaluate("async () => (await self.tendMedia.all()).length") == 0)
