@@ -37,6 +37,10 @@ PAGES = [
 ]
 P99_TARGET_MS = 25.0
 ENTRIES = 40  # two pages of the timeline exist; the first (20 entries) is measured
+# One browser: signing in and every measured request send the same User-Agent, as a phone
+# does. (Flask-Login's session protection marks a session whose browser changed as no
+# longer fresh, and writes the cookie again on every such request.)
+USER_AGENT = "Mozilla/5.0 (Linux; Android 14) tend-bench"
 
 
 def free_port() -> int:
@@ -70,6 +74,7 @@ def milliseconds(text: str) -> float:
 
 def wrk(url: str, cookie: str | None = None, duration: str = DURATION) -> dict:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", url]
+    command[1:1] = ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -101,6 +106,7 @@ with app.app_context():
 
 def sign_in(url: str) -> str:
     browser = requests.Session()
+    browser.headers["User-Agent"] = USER_AGENT
     page = browser.get(url + "/login").text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     response = browser.post(url + "/login", data={

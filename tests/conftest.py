@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from webapp import create_app
 from webapp.config import normalise_database_url
 from webapp.extensions import db, limiter
+from webapp.web.ready_pages import ready_pages
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Property-based tests: CI tries every example they ask for; day-to-day runs try a quarter.
@@ -178,6 +179,7 @@ def shared_app(migrated_database) -> Flask:
 
 
 def _emptied() -> None:
+    ready_pages.clear()
     db.session.remove()
     empty_all_tables()
     db.session.remove()

@@ -38,6 +38,24 @@ class TendFlask(Flask):
         return ONE_YEAR if request.args.get("v") else None
 
 
+def _init_ready_pages(app: Flask) -> None:
+    """Kept answers to repeated signed-in reads (webapp/web/ready_pages.py), checked against
+    the device session with one query of their own."""
+    from webapp.auth.devices import unchanged_since
+    from webapp.extensions import db
+    from webapp.monitoring import request_recorder
+    from webapp.web.ready_pages import ReadyPagesMiddleware
+
+    with app.app_context():
+        engine = db.engine
+
+    def check(token_hash: str, fingerprint: tuple) -> bool:
+        with engine.connect() as connection:
+            return unchanged_since(connection, token_hash, fingerprint)
+
+    app.wsgi_app = ReadyPagesMiddleware(app.wsgi_app, check, request_recorder(app))
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a configured app; ``overrides`` replace settings (tests use it)."""
     folder = instance_path()
@@ -120,6 +138,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_retention(app)
 
     init_error_pages(app)
+    _init_ready_pages(app)  # inside the security and proxy middleware
     init_security(app)
     init_compression(app)
     init_templating(app)

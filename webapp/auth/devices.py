@@ -47,12 +47,6 @@ def describe_device(user_agent: str | None) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-def lock_after(user: User) -> timedelta:
-    return timedelta(minutes=user.lock_after_minutes) if user.lock_after_minutes else (
-        DEFAULT_LOCK_AFTER
-    )
-
-
 def start_device_session(user: User, *, remember: bool, user_agent: str | None) -> DeviceSession:
     """Record a new signed-in device; the returned session knows its raw cookie token."""
     token = secrets.token_urlsafe(32)
@@ -102,6 +96,9 @@ class ActiveDevice:
     locked_at: datetime | None
     failed_unlocks: int
     cookie_token: str | None = None
+    # Every column of this session and its person as read, but the two a touch moves: a
+    # page rendered from this read stays right while a new read gives the same fingerprint.
+    fingerprint: tuple | None = None
 
 
 def save_device_fields(device_session, **fields) -> None:
@@ -131,6 +128,32 @@ def _person(values) -> User:
     return user
 
 
+_STEADY = tuple(
+    index for index, name in enumerate(_SESSION_FIELDS + _USER_FIELDS)
+    if index >= len(_SESSION_FIELDS) or name not in ("last_seen_at", "expires_at")
+)
+
+
+def _fingerprint(row) -> tuple:
+    return tuple(row[index] for index in _STEADY)
+
+
+def _changes_due(device_session: ActiveDevice, lock_pin_hash, lock_minutes, now: datetime) -> dict:
+    """What this request must write to its device session: a lock (away too long on a
+    device with an app lock) and the sliding expiry, at most every few minutes."""
+    away = now - device_session.last_seen_at
+    lock_time = timedelta(minutes=lock_minutes) if lock_minutes else DEFAULT_LOCK_AFTER
+    changes: dict = {}
+    if lock_pin_hash and device_session.locked_at is None and away >= lock_time:
+        changes["locked_at"] = now
+    touch_every = min(TOUCH_EVERY, lock_time / 2) if lock_pin_hash else TOUCH_EVERY
+    if away >= touch_every or changes:
+        idle = REMEMBERED_IDLE if device_session.remember else BROWSER_IDLE
+        limit = device_session.created_at + REMEMBERED_MAX
+        changes.update(last_seen_at=now, expires_at=min(now + idle, limit))
+    return changes
+
+
 def resume_device_session(token: str, *, now: datetime | None = None) -> User | None:
     """The user behind a cookie's token, if that device session is still valid.
 
@@ -152,21 +175,36 @@ def resume_device_session(token: str, *, now: datetime | None = None) -> User | 
     user = _person(row[split:])
     if user.disabled_at is not None:
         return None  # kept, so enabling the account again brings its devices back
-    away = now - device_session.last_seen_at
-    changes: dict = {}
-    if user.lock_pin_hash and device_session.locked_at is None and away >= lock_after(user):
-        changes["locked_at"] = now  # away too long on a device with an app lock
-    touch_every = min(TOUCH_EVERY, lock_after(user) / 2) if user.lock_pin_hash else TOUCH_EVERY
-    if away >= touch_every or changes:
-        idle = REMEMBERED_IDLE if device_session.remember else BROWSER_IDLE
-        limit = device_session.created_at + REMEMBERED_MAX
-        changes.update(last_seen_at=now, expires_at=min(now + idle, limit))
+    changes = _changes_due(device_session, user.lock_pin_hash, user.lock_after_minutes, now)
     if changes:
         save_device_fields(device_session, **changes)
         db.session.commit()
+    else:
+        device_session.fingerprint = _fingerprint(row)
     device_session.cookie_token = token
     user.device_session = device_session
     return user
+
+
+_PERSON = {name: len(_SESSION_FIELDS) + index for index, name in enumerate(_USER_FIELDS)}
+
+
+def unchanged_since(connection, token_hash: str, fingerprint: tuple,
+                    now: datetime | None = None) -> bool:
+    """Whether the device session behind ``token_hash`` and its person read now exactly as
+    they did when ``fingerprint`` was taken, and nothing is due to be written for it (no
+    touch, no lock, not expired): then what was rendered for that read is still right."""
+    row = connection.execute(_LOOKUP, {"token_hash": token_hash}).first()
+    if row is None or _fingerprint(row) != fingerprint:
+        return False
+    now = now or utcnow()
+    device_session = ActiveDevice(*row[: len(_SESSION_FIELDS)])
+    if now >= device_session.expires_at or device_session.locked_at is not None:
+        return False
+    if row[_PERSON["disabled_at"]] is not None:
+        return False
+    lock_pin_hash, lock_minutes = row[_PERSON["lock_pin_hash"]], row[_PERSON["lock_after_minutes"]]
+    return not _changes_due(device_session, lock_pin_hash, lock_minutes, now)
 
 
 def end_device_session(user: User) -> None:

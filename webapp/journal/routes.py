@@ -8,15 +8,29 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required
 from htmx_flask import make_response
 
+from webapp.calendar import local_date, local_day_bounds, zone_of
 from webapp.errors import ValidationError
 from webapp.journal import bp, services
 from webapp.journal.cache import timeline_pages
 from webapp.journal.timeline import timeline_page
+from webapp.types import utcnow
+from webapp.web import ready_pages
 from webapp.web.views import form_page, htmx_target, wants_fragment
 
 
 def _per_page() -> int:
     return current_app.config["ENTRIES_PER_PAGE"]
+
+
+def _offer_ready_page() -> None:
+    """The plain first page may be sent again as it is, while the person and this device
+    read the same, for at most the page cache's minutes and never past local midnight."""
+    device = current_user.device_session
+    zone = zone_of(current_user)
+    now = utcnow()
+    _, midnight = local_day_bounds(local_date(now, zone), zone)
+    seconds = min(timeline_pages.ttl, (midnight - now).total_seconds())
+    ready_pages.offer(current_user.id, device.id, device.token_hash, device.fingerprint, seconds)
 
 
 @bp.get("/journal")
@@ -38,6 +52,7 @@ def timeline():
             current_user.lock_after_minutes if current_user.lock_pin_hash else None,
             _per_page(),
         )
+        _offer_ready_page()
         cached = timeline_pages.get(key)
         if cached is not None:
             return cached

@@ -114,12 +114,15 @@ def request_seconds() -> float | None:
     return time.perf_counter() - started if started is not None else None
 
 
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    http_requests.labels(method, route, str(status)).inc()
+    http_latency.labels(method, route).observe(seconds)
+
+
 def _observe(response):
     elapsed = request_seconds()
     if elapsed is not None:
-        route = route_label()
-        http_requests.labels(request.method, route, str(response.status_code)).inc()
-        http_latency.labels(request.method, route).observe(elapsed)
+        observe(request.method, route_label(), response.status_code, elapsed)
     return response
 
 

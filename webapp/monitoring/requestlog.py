@@ -39,19 +39,23 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def _log_request(response):
-    seconds = request_seconds()
+def log_request(method: str, route: str, status: int, seconds: float | None, size) -> None:
     fields = {
-        "method": request.method,
-        "route": route_label(),
-        "status": response.status_code,
+        "method": method,
+        "route": route,
+        "status": status,
         "duration_ms": round(seconds * 1000, 1) if seconds is not None else None,
-        "bytes": response.calculate_content_length(),
+        "bytes": size,
     }
     request_log.info(
         "%s %s %s %sms", fields["method"], fields["route"], fields["status"],
         fields["duration_ms"], extra=fields,
     )
+
+
+def _log_request(response):
+    log_request(request.method, route_label(), response.status_code, request_seconds(),
+                response.calculate_content_length())
     return response
 
 

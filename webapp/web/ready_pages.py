@@ -1,0 +1,188 @@
+"""Ready pages: a signed-in read answered again, byte for byte, without running Flask.
+
+Opening the journal is the most frequent request, and it is usually a repeat: the same
+device, the same cookie, the same headers, nothing changed since. A view that renders such
+a page may offer it (``offer()``); the middleware then keeps the whole answer (status,
+headers, body, as sent) in this process's memory for that device. When exactly the same
+request comes again, one indexed query reads the device session and its person, and only
+if they read as they did when the page was made (same columns, no lock, no expiry, no
+touch due: ``unchanged``) is the kept answer sent. Anything else, or any doubt, goes the
+full way through Flask. The request is still logged and counted.
+
+Bounded (``MAX_ITEMS``), for minutes at most, never on disk; dropped when the device signs
+out or locks and when the account is erased (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flask import request
+
+from webapp import events
+
+MAX_ITEMS = 256
+ENVIRON_KEY = "tend.ready_page"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What a view says about the page it made: whose it is and what it was made from."""
+
+    user_id: object
+    device_session_id: object
+    token_hash: str
+    fingerprint: tuple
+    route: str
+    seconds: float  # how long it may be sent again at most (the page's own limit)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyPage:
+    offer: Offer
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    until: float  # time.monotonic()
+
+
+def offer(user_id, device_session_id, token_hash: str, fingerprint: tuple | None,
+          seconds: float) -> None:
+    """Let the answer to this request be sent again, while nothing it came from changed."""
+    if fingerprint is None or request.url_rule is None:
+        return  # the request wrote to its device session: read it anew next time
+    request.environ[ENVIRON_KEY] = Offer(
+        user_id, device_session_id, token_hash, fingerprint, request.url_rule.rule, seconds
+    )
+
+
+def request_key(environ) -> tuple:
+    """Everything an answer may depend on: the address and every request header (the
+    cookie, the encodings accepted, htmx's headers …)."""
+    return (
+        environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+        tuple(sorted(item for item in environ.items() if item[0].startswith("HTTP_"))),
+    )
+
+
+class ReadyPages:
+    """The kept answers, least recently used first."""
+
+    def __init__(self, max_items: int = MAX_ITEMS):
+        self.max_items = max_items
+        self._items: OrderedDict[tuple, ReadyPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple) -> ReadyPage | None:
+        with self._lock:
+            page = self._items.get(key)
+            if page is None:
+                return None
+            if time.monotonic() >= page.until:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: ReadyPage) -> None:
+        with self._lock:
+            self._items[key] = page
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+    def drop(self, key: tuple) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def forget(self, user_id, device_session_id=None) -> None:
+        """Drop every page kept for one person's device, or for all their devices."""
+        with self._lock:
+            for key in [
+                key for key, page in self._items.items()
+                if page.offer.user_id == user_id
+                and device_session_id in (None, page.offer.device_session_id)
+            ]:
+                del self._items[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+ready_pages = ReadyPages()
+
+
+@events.device_signed_out.connect
+@events.device_locked.connect
+def _forget_device(user_id, device_session_id=None, **_) -> None:
+    ready_pages.forget(user_id, device_session_id)
+
+
+@events.account_erased.connect
+def _forget_person(user_id, **_) -> None:
+    ready_pages.forget(user_id)
+
+# (token hash, fingerprint) -> whether the device session and person still read the same.
+Check = Callable[[str, tuple], bool]
+# (method, route, status code, seconds, bytes): the request log and metrics.
+Served = Callable[[str, str, int, float, int], None]
+
+
+class ReadyPagesMiddleware:
+    """WSGI middleware in front of Flask: sends a kept answer when it is still right, and
+    keeps the answers views offer."""
+
+    def __init__(self, wsgi_app, check: Check, served: Served, pages: ReadyPages = ready_pages):
+        self.wsgi_app = wsgi_app
+        self.check = check
+        self.served = served
+        self.pages = pages
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return self.wsgi_app(environ, start_response)
+        key = request_key(environ)
+        page = self.pages.get(key) if len(self.pages) else None
+        if page is not None:
+            started = time.perf_counter()
+            if self.check(page.offer.token_hash, page.offer.fingerprint):
+                start_response(page.status, list(page.headers))
+                self.served("GET", page.offer.route, int(page.status[:3]),
+                            time.perf_counter() - started, len(page.body))
+                return [page.body]
+            self.pages.drop(key)
+        return self._keep_if_offered(key, environ, start_response)
+
+    def _keep_if_offered(self, key, environ, start_response) -> Iterable[bytes]:
+        answer: dict = {}
+
+        def remembering_start_response(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, remembering_start_response)
+        offered: Offer | None = environ.get(ENVIRON_KEY)
+        if offered is None or not answer.get("status", "").startswith("200"):
+            return body
+        headers = tuple(
+            (name, value) for name, value in answer["headers"] if name.lower() != "date"
+        )
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return body  # the answer changed the session: never send it twice
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self.pages.put(key, ReadyPage(offered, answer["status"], headers, content,
+                                      time.monotonic() + offered.seconds))
+        return [content]
