@@ -110,8 +110,14 @@ def test_htmx_is_vendored_with_its_licence(client):
 
 
 def test_static_files_carry_only_the_headers_that_matter_to_them(client):
-    response = client.get("/static/css/tend.css")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in response.headers
+    # Files: a stylesheet, the manifest, the kept pages as the worker fetches them (JSON).
+    for url in ("/static/css/tend.css", "/manifest.webmanifest", "/kept-pages/first"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        for policy in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+            assert policy not in response.headers, (url, policy)
+    # A worker and a page are governed by their policies.
     worker = client.get("/sw.js")
     assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in client.get("/write").headers["Content-Security-Policy"]

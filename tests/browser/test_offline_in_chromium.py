@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     stored_entries,
     wait_for_server,
     wait_until_controlled,
+    wait_until_kept_for_offline,
 )
 
 pytestmark = pytest.mark.browser
@@ -136,6 +137,7 @@ def test_journal_pages_are_never_kept_by_the_service_worker(installed_phone):
     page.get_by_role("button", name="Save entry").click()
     page.locator("li.entry").first.wait_for()
     page.reload()
+    wait_until_kept_for_offline(page)
     cached_text = page.evaluate(
         """async () => {
             const texts = [];

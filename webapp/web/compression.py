@@ -1,8 +1,9 @@
 """Brotli (or gzip) for text answers, so a phone on a weak signal downloads little.
 
-Pages and the few generated files with no secret in them are compressed as they are sent by
-Flask-Compress (Brotli quality 4, gzip 5: a fraction of a millisecond). Static files are
-compressed once per version at the highest quality and kept in memory.
+Pages and the manifest are compressed as they are sent by Flask-Compress (Brotli quality 4,
+gzip 5: a fraction of a millisecond). Static files, and what the service worker reads (its
+script and the pages it keeps), are compressed once per version at the highest quality and
+kept in memory.
 
 Pages carry the CSRF token beside text a visitor can influence (a search term), which
 compression could let an eavesdropper probe (BREACH) if another site made the browser load
@@ -34,19 +35,45 @@ COMPRESSIBLE = {
 }
 MIN_SIZE = 512
 # Generated answers with no secret in them.
-DYNAMIC_ENDPOINTS = {"pwa.service_worker", "pwa.manifest"}
+DYNAMIC_ENDPOINTS = {"pwa.manifest"}
 ALGORITHMS = ["br", "gzip"]
 ETAG_SUFFIX = {"br": "-br", "gzip": "-gz"}
 
 compress = Compress()
 
 
-@lru_cache(maxsize=256)
-def _packed_file(path: str, mtime_ns: int, size: int, algorithm: str) -> bytes:
-    data = Path(path).read_bytes()
+def _pack(data: bytes, algorithm: str) -> bytes:
     if algorithm == "br":
         return brotli.compress(data, quality=11)
     return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+@lru_cache(maxsize=256)
+def _packed_file(path: str, mtime_ns: int, size: int, algorithm: str) -> bytes:
+    return _pack(Path(path).read_bytes(), algorithm)
+
+
+@lru_cache(maxsize=8)
+def _packed_bytes(data: bytes, algorithm: str) -> bytes:
+    return _pack(data, algorithm)
+
+
+def packed_response(data: bytes, mimetype: str, etag: str | None = None) -> Response:
+    """An answer generated once and then the same for everyone, with no secret in it:
+    compressed at the highest quality once, like a static file. With ``etag``, a
+    revalidation of the same version is answered with 304."""
+    response = Response(data, mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    algorithm = request.accept_encodings.best_match(ALGORITHMS)
+    if algorithm is not None and len(data) >= MIN_SIZE:
+        response.set_data(_packed_bytes(data, algorithm))
+        response.headers["Content-Encoding"] = algorithm
+        if etag:
+            etag += ETAG_SUFFIX[algorithm]
+    if etag:
+        response.set_etag(etag)
+        response = response.make_conditional(request)
+    return response
 
 
 def _started_by_tend_or_the_person() -> bool:
