@@ -117,7 +117,15 @@ def test_static_files_carry_only_the_headers_that_matter_to_them(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff", url
         for policy in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
             assert policy not in response.headers, (url, policy)
-    # A worker and a page are governed by their policies.
+        # The same for everyone: a cache need not keep a copy per cookie.
+        assert "cookie" not in response.headers.get("Vary", "").lower(), url
+    # A worker is governed by its script and referrer policies; a page by all of them.
     worker = client.get("/sw.js")
     assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in client.get("/write").headers["Content-Security-Policy"]
+    assert worker.headers["Referrer-Policy"] == "no-referrer"
+    assert "X-Frame-Options" not in worker.headers
+    assert "cookie" not in worker.headers.get("Vary", "").lower()
+    page = client.get("/write")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "Cookie" in page.headers["Vary"]

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+
+from webapp.web.security import FILE_ENDPOINTS
 
 COMPRESSIBLE = {
     "text/css",
@@ -89,7 +92,6 @@ STATIC_HEADERS_LEFT_OUT = ("Content-Disposition", "Expires", "Last-Modified", "A
 def _lighter_static_headers(response: Response) -> None:
     for name in STATIC_HEADERS_LEFT_OUT:
         response.headers.pop(name, None)
-    response.vary.discard("Cookie")  # a file never depends on who asks
     version = request.args.get("v")
     if version and response.get_etag()[0]:
         response.set_etag(version)  # the content's hash already: short and exact
@@ -143,6 +145,23 @@ def compress_response(response: Response) -> Response:
     return compress.after_request(response)
 
 
+# Answers that never depend on who asks: files, and the service worker's script.
+SAME_FOR_EVERYONE = FILE_ENDPOINTS | {"pwa.service_worker"}
+
+
+class FileAwareSessions(SecureCookieSessionInterface):
+    """Flask adds ``Vary: Cookie`` to every answer whose request looked at the session, and
+    Flask-Login looks after every request; but a file never depends on who asks."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint in SAME_FOR_EVERYONE and not session.modified:
+            others = [name for name in response.vary if name.lower() != "cookie"]
+            response.headers.pop("Vary", None)
+            if others:
+                response.headers["Vary"] = ", ".join(others)
+
+
 def init_compression(app: Flask) -> None:
     app.config.update(
         COMPRESS_REGISTER=False,  # compress_response chooses what may be compressed
@@ -154,3 +173,4 @@ def init_compression(app: Flask) -> None:
     )
     compress.init_app(app)
     app.after_request(compress_response)
+    app.session_interface = FileAwareSessions()
