@@ -66,7 +66,9 @@ WORKER_STATE = """async () => {
 
 
 def wait_until_controlled(page, seconds: float = 20) -> None:
-    """Wait for the service worker to be installed, precached and in control of the page.
+    """Wait for the service worker to be installed (the first part of what it keeps stored)
+    and in control of the page. For capture, the recorder or the drawing pad offline, wait
+    for the rest too: ``wait_until_kept_for_offline``.
 
     Under heavy load a first worker has, rarely, never become active when the app lock was
     turned on during its install; opening the page again (as a person would) registers it
