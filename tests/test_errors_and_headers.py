@@ -110,8 +110,22 @@ def test_htmx_is_vendored_with_its_licence(client):
 
 
 def test_static_files_carry_only_the_headers_that_matter_to_them(client):
-    response = client.get("/static/css/tend.css")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in response.headers
+    # Files: a stylesheet, the manifest, the kept pages as the worker fetches them (JSON).
+    for url in ("/static/css/tend.css", "/manifest.webmanifest", "/kept-pages/first"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        for policy in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+            assert policy not in response.headers, (url, policy)
+        # The same for everyone: a cache need not keep a copy per cookie.
+        assert "cookie" not in response.headers.get("Vary", "").lower(), url
+    # A worker is governed by its script and referrer policies; a page by all of them.
     worker = client.get("/sw.js")
     assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
+    assert worker.headers["Referrer-Policy"] == "no-referrer"
+    assert "X-Frame-Options" not in worker.headers
+    assert "cookie" not in worker.headers.get("Vary", "").lower()
+    page = client.get("/write")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "Cookie" in page.headers["Vary"]

@@ -1,8 +1,8 @@
-// Gentle capture (/capture) and Today's one-tap check-in. Every tap is kept on this device at
-// once (IndexedDB, offline too) as a draft like any other; "Save" (or the check-in's one tap)
-// sends it to the journal, where it becomes an entry with its journey and phase
-// (docs/sync.md: "feelings" and "body_map"). A voice note recorded here (recording.js) waits
-// in the device's media store and follows the draft home (media-sync.js, docs/media.md).
+// Gentle capture (/capture). Every tap is kept on this device at once (IndexedDB, offline
+// too) as a draft like any other; "Save" sends it to the journal, where it becomes an entry
+// with its journey and phase (docs/sync.md: "feelings" and "body_map"). A voice note recorded
+// here (recording.js) waits in the device's media store and follows the draft home
+// (media-sync.js, docs/media.md). Today's one-tap check-in is in integration.js.
 const { deviceIsLocked } = self.tendDevice; // device.js
 
 const store = self.tendDrafts;
@@ -18,45 +18,13 @@ async function whoIsHere() {
 }
 
 function newDraft(account, fields) {
-  const now = new Date().toISOString();
-  return {
-    id: store.newId(), account, base_version: null, title: null, body: "", mood: null,
-    prompt: null, journey_id: null, deleted: false, kind: "capture", feelings: [], body_map: [],
-    revision: 1, client_updated_at: now, created_on_device: now, rejected: null, ready: false,
-    ...fields,
-  };
+  return store.fresh(account, { kind: "capture", ready: false, ...fields });
 }
 
 /** Send saved drafts now (pwa.js does the work and reports back with "tend:synced"). */
 function syncSoon() {
   document.dispatchEvent(new CustomEvent("tend:draft-saved"));
   document.dispatchEvent(new CustomEvent("tend:sync-now"));
-}
-
-// --- Today: one tap --------------------------------------------------------------------------
-
-function checkIn(form) {
-  const status = document.querySelector("[data-check-in-status]");
-  form.addEventListener("submit", async (event) => {
-    const feeling = event.submitter?.value;
-    const account = document.body.dataset.account;
-    if (!feeling || !account || form.dataset.plain) return; // the plain form posts it
-    event.preventDefault();
-    const button = event.submitter;
-    try {
-      await store.put(newDraft(account, {
-        kind: "check-in", feelings: [{ feeling, intensity: null }], ready: true,
-      }));
-    } catch {
-      form.dataset.plain = "yes"; // the device cannot keep it: the server takes it
-      form.requestSubmit(button);
-      return;
-    }
-    for (const other of form.querySelectorAll("button")) other.removeAttribute("aria-pressed");
-    button.setAttribute("aria-pressed", "true");
-    status.textContent = `Noted: ${button.textContent.trim().toLowerCase()}.`;
-    syncSoon();
-  }, { capture: true });
 }
 
 // --- Capture's voice slot: one big tap to record, one to stop -------------------------------
@@ -465,5 +433,3 @@ function capturePage(form) {
 
 const captureForm = document.getElementById("capture-form");
 if (captureForm && store) capturePage(captureForm);
-const checkInForm = document.querySelector("form[data-check-in]");
-if (checkInForm && store) checkIn(checkInForm);

@@ -62,6 +62,17 @@
       const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     },
+    /** A new draft of ``account``'s, written on this device now: capture and the check-in
+     * (the editor keeps a plain entry's own fields). */
+    fresh(account, fields) {
+      const now = new Date().toISOString();
+      return {
+        id: tendDrafts.newId(), account, base_version: null, title: null, body: "", mood: null,
+        prompt: null, journey_id: null, deleted: false, feelings: [], body_map: [],
+        revision: 1, client_updated_at: now, created_on_device: now, rejected: null,
+        ...fields,
+      };
+    },
     get(id) {
       return run("drafts", "readonly", (store) => asPromise(store.get(id)));
     },

@@ -1,5 +1,6 @@
-// Integration pages: print buttons, the device's timezone in settings, and Today's prompt.
-// Loaded only by the pages that have one of these (Today, settings, the printable pages).
+// Integration pages: print buttons, the device's timezone in settings, Today's prompt and its
+// one-tap check-in. Loaded only by the pages that have one of these (Today, settings, the
+// printable pages).
 
 for (const button of document.querySelectorAll("[data-print]")) {
   button.addEventListener("click", () => window.print());
@@ -33,3 +34,36 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   const heading = document.getElementById("prompt-text") || card;
   heading?.focus();
 });
+
+// Today's one-tap check-in: the feeling tapped is kept on this device at once (IndexedDB,
+// offline too) as a saved draft, then sent to the journal like any other (pwa.js syncs it).
+// Without a device store the form posts itself.
+const store = self.tendDrafts;
+
+function checkIn(form) {
+  const status = document.querySelector("[data-check-in-status]");
+  form.addEventListener("submit", async (event) => {
+    const feeling = event.submitter?.value;
+    const account = document.body.dataset.account;
+    if (!feeling || !account || form.dataset.plain) return; // the plain form posts it
+    event.preventDefault();
+    const button = event.submitter;
+    try {
+      await store.put(store.fresh(account, {
+        kind: "check-in", feelings: [{ feeling, intensity: null }], ready: true,
+      }));
+    } catch {
+      form.dataset.plain = "yes"; // the device cannot keep it: the server takes it
+      form.requestSubmit(button);
+      return;
+    }
+    for (const other of form.querySelectorAll("button")) other.removeAttribute("aria-pressed");
+    button.setAttribute("aria-pressed", "true");
+    status.textContent = `Noted: ${button.textContent.trim().toLowerCase()}.`;
+    document.dispatchEvent(new CustomEvent("tend:draft-saved"));
+    document.dispatchEvent(new CustomEvent("tend:sync-now"));
+  }, { capture: true });
+}
+
+const checkInForm = document.querySelector("form[data-check-in]");
+if (checkInForm && store) checkIn(checkInForm);

@@ -1,5 +1,6 @@
 // Installable and offline: registers the service worker, keeps drafts syncing when the
-// network returns, says kindly when Tend was updated, and cleans the device on sign-out.
+// network returns, says kindly when Tend was updated, and cleans the device on sign-out
+// (with sign-out.js).
 
 const SYNC_TAG = "tend-sync";
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -39,6 +40,40 @@ async function registerWorker() {
   } catch {
     return null;
   }
+}
+
+// The worker keeps what the first moment without a connection needs while it installs; the
+// rest (capture, the recorder, the drawing pad) once the first visit is over, so that visit
+// stays light: as soon as a later page opens, when the person leaves the app, or when the
+// first page has been open and quiet for a few seconds. Asking again costs nothing.
+const SETTLED_MS = 5000;
+
+function askToKeepTheRest() {
+  navigator.serviceWorker?.controller?.postMessage({ type: "keep-the-rest" });
+}
+
+function pause(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function keepTheRestOnceSettled() {
+  if (!("serviceWorker" in navigator)) return;
+  const later = Boolean(navigator.serviceWorker.controller); // a worker was here already
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") askToKeepTheRest();
+  });
+  if (document.readyState !== "complete") {
+    await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+  }
+  if (!later) {
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    }
+    await pause(SETTLED_MS);
+  }
+  if ("requestIdleCallback" in window) requestIdleCallback(askToKeepTheRest, { timeout: SETTLED_MS });
+  else askToKeepTheRest();
 }
 
 /** Tell the person, once, that a new version of Tend is now running. */
@@ -204,182 +239,57 @@ function forgetSentEdits() {
   });
 }
 
-// Sign-out always finishes: once asked for, it is remembered on the device, so leaving the
-// page midway (a tap on a link, Back) picks it up again on the next page. Its progress shows
-// in a dialog that keeps the rest of the page out of reach meanwhile.
+// Signing out and erasing the account clear the device (sign-out.js, loaded when needed: when
+// the person asks, on pages that offer it, and on the next page when one was left unfinished).
+// A sign-out once asked for is remembered on the device, so it always finishes.
 const SIGNING_OUT = "tend-signing-out";
-let signingOut = null;
-let leaving = false; // this page is being left: what it was doing is picked up on the next
-window.addEventListener("pagehide", () => { leaving = true; });
+const ERASING = "tend-erasing";
+let signOutModule = null;
 
-function progress(text) {
-  let dialog = document.getElementById("tend-signing-out");
-  if (!dialog) {
-    dialog = document.createElement("dialog");
-    dialog.id = "tend-signing-out";
-    dialog.className = "signing-out";
-    dialog.setAttribute("aria-labelledby", "tend-signing-out-title");
-    const title = document.createElement("h2");
-    title.id = "tend-signing-out-title";
-    title.textContent = "Signing out";
-    const step = document.createElement("p");
-    step.setAttribute("role", "status");
-    dialog.append(title, step);
-    dialog.addEventListener("cancel", (event) => event.preventDefault()); // Esc does not stop it
-    document.body.append(dialog);
+function signOutTools() {
+  if (!signOutModule) {
+    const url = document.querySelector('meta[name="tend-sign-out"]')?.content;
+    signOutModule = (url ? import(url) : Promise.reject(new Error("no sign-out script")))
+      .then((module) => {
+        module.connect({ syncDrafts, notice, stopRetrying: () => clearTimeout(retryTimer) });
+        return module;
+      })
+      .catch((error) => { signOutModule = null; throw error; });
   }
-  if (!dialog.open) dialog.showModal();
-  dialog.querySelector("[role=status]").textContent = text;
-  return dialog;
-}
-
-function stopSigningOut(message) {
-  if (leaving) return; // requests cut short by leaving the page: the next page finishes it
-  localStorage.removeItem(SIGNING_OUT);
-  document.getElementById("tend-signing-out")?.close();
-  if (message) notice(message, { kind: "error", id: "tend-signout-stopped" });
-}
-
-function pause(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function endServerSession(session) {
-  const body = new FormData();
-  body.set("csrf_token", session.csrf_token);
-  // keepalive: the request finishes even if the page is left while it is under way.
-  const response = await fetch("/logout", {
-    method: "POST", body, credentials: "same-origin", redirect: "manual", keepalive: true,
-  });
-  return response.type === "opaqueredirect" || response.ok;
-}
-
-/** What has not reached the journal yet, in words: "One entry and 2 recordings or drawings". */
-function waitingInWords(entries, media) {
-  const parts = [];
-  if (entries) parts.push(entries === 1 ? "One entry" : `${entries} entries`);
-  if (media) parts.push(media === 1 ? "one recording or drawing" : `${media} recordings or drawings`);
-  const words = parts.join(" and ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/** Warn about drafts not yet home, end the session, then leave nothing of this person. With
- * no connection the device is cleared all the same, and the session on Tend ends as soon as
- * Tend can be reached (this page, when the network returns, or the next one opened). */
-function signOut() {
-  if (signingOut) return signingOut;
-  signingOut = (async () => {
-    localStorage.setItem(SIGNING_OUT, document.body.dataset.account || "this-device");
-    progress("Sending what is on this device home…");
-    if (self.tendDrafts) {
-      await Promise.race([syncDrafts().catch(() => null), pause(8000)]);
-      const entries = (await self.tendDrafts.all()).length;
-      const media = self.tendMediaSync ? await self.tendMediaSync.waiting() : 0;
-      if (entries + media) {
-        const question = `${waitingInWords(entries, media)} on this device ${entries + media === 1 ? "has" : "have"} not reached your journal yet` +
-          `${navigator.onLine ? "" : " (there is no connection just now)"}. ` +
-          "Signing out deletes them from this device. Sign out anyway?";
-        if (!window.confirm(question)) return stopSigningOut(null);
-      }
-    }
-    progress("Signing out…");
-    const session = self.tendSync ? await self.tendSync.readSession() : { state: "signed-out" };
-    const ended = session.state === "signed-in"
-      ? await endServerSession(session).catch(() => false)
-      : session.state === "signed-out";
-    if (leaving) return undefined; // cut short by leaving the page: the next page finishes it
-    progress("Clearing this device…");
-    await clearDevice();
-    if (!ended) return clearedWhileOffline();
-    localStorage.removeItem(SIGNING_OUT);
-    location.replace("/login");
-    return undefined;
-  })().catch(() => stopSigningOut("Signing out did not finish. Please try again in a moment."))
-    .finally(() => { signingOut = null; });
-  return signingOut;
-}
-
-/** Tend could not be reached to end the session: this device is cleared already (the sign-out
- * stays asked for, so it finishes with the next connection). Say so, in place of the page. */
-function clearedWhileOffline() {
-  const main = document.getElementById("main");
-  const section = document.createElement("section");
-  section.className = "card signed-out-offline";
-  section.setAttribute("aria-labelledby", "signed-out-offline-heading");
-  const heading = document.createElement("h1");
-  heading.id = "signed-out-offline-heading";
-  heading.textContent = "This device is cleared";
-  const gone = document.createElement("p");
-  gone.textContent = "Your drafts, recordings waiting to sync, the pages Tend kept for offline use and the offline copy of your safety plan are gone from this device.";
-  const later = document.createElement("p");
-  later.textContent = "Tend could not be reached, so your sign-in ends the moment there is a connection again, here or the next time Tend opens. You can also end it from another device, under Account, Signed-in devices.";
-  section.append(heading, gone, later);
-  clearTimeout(retryTimer); // nothing is left to send
-  document.getElementById("messages")?.replaceChildren(); // "kept on this device" is no more
-  main?.replaceChildren(section);
-  document.querySelector("nav.tabs")?.setAttribute("hidden", "");
-  document.getElementById("tend-signing-out")?.close();
-  main?.focus();
-  // The network is back: end the session now.
-  window.addEventListener("online", () => { signOut(); }, { once: true });
+  return signOutModule;
 }
 
 function guardSignOut() {
-  for (const form of document.querySelectorAll("form[data-sign-out]")) {
+  const forms = document.querySelectorAll("form[data-sign-out]");
+  for (const form of forms) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      signOut();
+      signOutTools().then((tools) => tools.signOut(), () => {
+        notice("Signing out did not finish. Please try again in a moment.",
+          { kind: "error", id: "tend-signout-stopped" });
+      });
     });
   }
+  // Ready before the person asks (the page loads the script with its form), so signing
+  // out works even if the connection drops.
+  if (document.querySelector('script[src*="/js/sign-out.js"]')) signOutTools().catch(() => {});
 }
 
 /** Erasing the account: once it is gone (the next page has nobody signed in), nothing of
  * it stays on this device either. A refused erase (wrong password) leaves all as it was. */
-const ERASING = "tend-erasing";
-
 function clearAfterErasing(account) {
   for (const form of document.querySelectorAll("form[data-clears-device]")) {
     form.addEventListener("submit", () => localStorage.setItem(ERASING, "1"));
   }
   if (!localStorage.getItem(ERASING)) return;
   localStorage.removeItem(ERASING);
-  if (!account) clearDevice().catch(() => {});
+  if (!account) signOutTools().then((tools) => tools.clearDevice()).catch(() => {});
 }
 
 /** A sign-out the person asked for on an earlier page, left before it finished. */
 async function finishSignOut(account) {
-  const asked = localStorage.getItem(SIGNING_OUT);
-  if (!asked) return false;
-  if (!account) {
-    // The session has ended on the server; only this device was left to clear.
-    progress("Clearing this device…");
-    await clearDevice().catch(() => {});
-    stopSigningOut(null);
-    return true;
-  }
-  if (asked !== account && asked !== "this-device") {
-    localStorage.removeItem(SIGNING_OUT); // someone else's, long ago
-    return false;
-  }
-  signOut();
-  return true;
-}
-
-/** Remove drafts, the service worker's caches and the worker itself from this device. */
-async function clearDevice() {
-  document.dispatchEvent(new CustomEvent("tend:clearing"));
-  if (self.tendDrafts) await self.tendDrafts.clearAll();
-  if (self.tendMedia) await self.tendMedia.clearAll();
-  // The worker still serving this page keeps nothing more, then goes; then its caches.
-  navigator.serviceWorker?.controller?.postMessage({ type: "forget" });
-  const registrations = (await navigator.serviceWorker?.getRegistrations()) || [];
-  await Promise.all(registrations.map((r) => r.unregister()));
-  if (self.caches) {
-    for (const name of await caches.keys()) {
-      if (name.startsWith("tend-")) await caches.delete(name);
-    }
-  }
-  for (const key of ["tend-version", "tend-keep-plan"]) localStorage.removeItem(key);
+  if (!localStorage.getItem(SIGNING_OUT)) return false;
+  return (await signOutTools()).finishSignOut(account);
 }
 
 /** Remember who is signed in here, so drafts written offline later carry their account. */
@@ -434,6 +344,7 @@ function start() {
       noticeUpdate().catch(() => {});
     });
   }
+  keepTheRestOnceSettled().catch(() => {});
   registerWorker().then((registration) => {
     if (!registration) return;
     noticeUpdate().catch(() => {});

@@ -66,7 +66,9 @@ WORKER_STATE = """async () => {
 
 
 def wait_until_controlled(page, seconds: float = 20) -> None:
-    """Wait for the service worker to be installed, precached and in control of the page.
+    """Wait for the service worker to be installed (the first part of what it keeps stored)
+    and in control of the page. For capture, the recorder or the drawing pad offline, wait
+    for the rest too: ``wait_until_kept_for_offline``.
 
     Under heavy load a first worker has, rarely, never become active when the app lock was
     turned on during its install; opening the page again (as a person would) registers it
@@ -80,6 +82,42 @@ def wait_until_controlled(page, seconds: float = 20) -> None:
         if attempt < 2:
             page.reload()
     raise AssertionError(f"the service worker never took control: {page.evaluate(WORKER_STATE)}")
+
+
+# What the service worker holds, as it says itself: {first: bool, later: bool}. It answers once
+# the part it may be storing just then is stored.
+KEPT = """async ([seconds, wanted]) => {
+    const deadline = Date.now() + seconds * 1000;
+    const ask = () => new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(event.data);
+        navigator.serviceWorker.controller.postMessage({ type: "kept" }, [channel.port2]);
+        setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+    });
+    let answer = null;
+    while (Date.now() < deadline) {
+        answer = await ask();
+        if (answer && wanted.every((part) => answer[part])) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return answer;
+}"""
+
+
+def kept_parts(page) -> dict:
+    """Which parts of what Tend keeps for offline use are on the device just now."""
+    return page.evaluate(KEPT, [5, []])
+
+
+def wait_until_kept_for_offline(page, seconds: float = 45) -> None:
+    """Wait until the service worker says everything Tend keeps for offline use is on the
+    device: the first part, stored while it installed, and the rest (capture, the recorder,
+    the drawing pad), which the app asks for once the first visit has settled."""
+    wait_until_controlled(page)
+    answer = page.evaluate(KEPT, [seconds, ["first", "later"]])
+    assert answer and answer["first"] and answer["later"], (
+        f"after {seconds} s the service worker holds {answer}: {page.evaluate(WORKER_STATE)}"
+    )
 
 
 def cache_names(page) -> list[str]:

@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     stored_entries,
     wait_for_server,
     wait_until_controlled,
+    wait_until_kept_for_offline,
 )
 from tests.browser.pages import sign_up
 
@@ -36,7 +37,7 @@ def test_capture_offline_with_large_targets_then_synced_with_its_journey(install
     sign_up(page, "ember@example.org", remember=True)
     journey = log_journey(person("ember@example.org"), datetime.now(UTC) - timedelta(hours=6))
     page.reload()
-    wait_until_controlled(page)
+    wait_until_kept_for_offline(page)  # capture comes once the first visit has settled
     # From Today in immediate reflection; then, with no signal at all, from the home screen.
     expect(page.get_by_role("link", name="Capture", exact=True).last).to_be_visible()
     context.set_offline(True)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import accessibility_problems
-from tests.browser.conftest import drafts_on_device, stored_entries, wait_until_controlled
+from tests.browser.conftest import drafts_on_device, stored_entries, wait_until_kept_for_offline
 from tests.browser.pages import sign_up
 from tests.browser.test_capture_in_chromium import TARGETS
 from tests.browser.test_media_in_chromium import metadata_of, stored_media, wait_for
@@ -80,7 +80,7 @@ def test_a_voice_note_alone_recorded_offline_again_becomes_an_entry_when_online(
     context = phone_with_microphone
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "moss@example.org")
-    wait_until_controlled(page)
+    wait_until_kept_for_offline(page)
     context.set_offline(True)
     page.goto("/capture")
     expect(page.get_by_role("heading", name="Right now")).to_be_visible()

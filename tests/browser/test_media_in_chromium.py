@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.accessibility import accessibility_problems
-from tests.browser.test_offline_in_chromium import PHONE, Problems, sign_up, wait_until_controlled
+from tests.browser.conftest import wait_until_kept_for_offline
+from tests.browser.test_offline_in_chromium import PHONE, Problems, sign_up
 from webapp.extensions import db
 from webapp.journal.models import Entry
 from webapp.media import storage
@@ -101,7 +102,7 @@ def test_a_memo_recorded_offline_waits_plays_from_the_device_and_syncs_once(
     context = phone_with_microphone
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "fern@example.org")
-    wait_until_controlled(page)
+    wait_until_kept_for_offline(page)  # the recorder opens again below, offline
     page.goto("/record")
     expect(page.get_by_role("button", name="Record")).to_be_visible()
 

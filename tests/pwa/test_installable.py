@@ -4,6 +4,7 @@ worker script, the shell pages it keeps (with no journal text), and compressed a
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import struct
 from pathlib import Path
@@ -87,19 +88,122 @@ def test_the_service_worker_is_served_for_the_whole_site_and_always_revalidated(
     with app.test_request_context():
         assert f'const VERSION = "{shell.cache_version()}"' in script
     assert 'CACHE_PREFIX = "tend-static-"' in script
+    # Its comments stay in the template: a phone downloads only the code.
+    assert "{#" not in script and "Rendered by the server" not in script
+    # Revalidated on every visit: the same version is answered with 304, for each encoding.
+    for encoding in ("br", "gzip", "identity"):
+        first = client.get("/sw.js", headers={"Accept-Encoding": encoding})
+        again = client.get("/sw.js", headers={"Accept-Encoding": encoding,
+                                              "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, encoding
 
 
-def test_the_precache_holds_the_same_versioned_urls_the_pages_use(alice):
-    script = alice.get("/sw.js").get_data(as_text=True)
-    precache = re.search(r"const PRECACHE = (\[.*?\]);", script).group(1)
-    page = alice.get("/").get_data(as_text=True)
-    for url in re.findall(r'(?:src|href)="(/static/[^"]+\?v=[^"]+)"', page):
-        if "/icons/apple" in url:
-            continue  # fetched by iOS at install time, not needed offline
-        assert f'"{url}"' in precache, url
-    for shell_page in ["/write", "/capture", "/offline", "/support/offline"]:
-        assert f'"{shell_page}"' in precache, shell_page
-    assert "/manifest" not in precache and '"/"' not in precache
+def kept_parts(client) -> dict:
+    """What the service worker keeps, as its script lists it: {part: {assets, pages, pack}}."""
+    script = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(re.search(r"const KEPT = (\{.*?\});\n", script).group(1))
+
+
+def static_urls(page: str) -> set[str]:
+    """Every versioned static file a page loads or names (scripts, styles, icons, modules),
+    but the icon iOS fetches once, when Tend is added to its home screen."""
+    found = set(re.findall(r'(?:src|href|content)="(/static/[^"]+\?v=[^"]+)"', page))
+    return {url for url in found if "/icons/apple" not in url}
+
+
+def test_what_the_worker_keeps_holds_the_same_versioned_urls_the_pages_use(alice):
+    kept = kept_parts(alice)
+    first, later = kept["first"], kept["later"]
+    everything = set(first["assets"]) | set(later["assets"])
+    # A kept page of the first part opens offline with what the first part keeps. (The script
+    # that clears the device comes with the later part: the editor loads it only when someone
+    # asks for that, after the session ended.)
+    for url in first["pages"]:
+        needed = {u for u in static_urls(alice.get(url).get_data(as_text=True))
+                  if "/js/sign-out.js" not in u}
+        assert needed <= set(first["assets"]), url
+    for url in later["pages"]:
+        assert static_urls(alice.get(url).get_data(as_text=True)) <= everything, url
+    # And pages online find theirs kept too, once both parts are on the device.
+    assert static_urls(alice.get("/").get_data(as_text=True)) <= everything
+    pages = first["pages"] + later["pages"]
+    assert sorted(pages) == ["/capture", "/draw", "/offline", "/record", "/support/offline", "/write"]
+    assert all(not url.startswith("/manifest") and url != "/" for url in pages + list(everything))
+
+
+def test_a_first_visit_keeps_only_what_the_first_moment_offline_needs(client):
+    """The editor, the crisis lines and the offline note while the worker installs; capture,
+    the recorder, the drawing pad and what only pages online use come after."""
+    first, later = kept_parts(client)["first"], kept_parts(client)["later"]
+    assert first["pages"] == ["/write", "/support/offline", "/offline"]
+    assert later["pages"] == ["/capture", "/record", "/draw"]
+    names = [url.split("?")[0].rsplit("/", 1)[1] for url in first["assets"]]
+    assert "editor.js" in names and "tend.css" in names
+    for later_only in ("capture.js", "recorder.js", "drawing.js", "recording.js", "capture.css",
+                       "sign-out.js", "htmx-2.0.11.min.js"):
+        assert later_only not in names, later_only
+        assert any(url.split("?")[0].endswith("/" + later_only) for url in later["assets"])
+    # Each part's pages come in one answer, for this version.
+    version = re.search(r'const VERSION = "([0-9a-f]+)"', client.get("/sw.js").get_data(as_text=True))[1]
+    assert first["pack"] == f"/kept-pages/first?v={version}"
+    assert later["pack"] == f"/kept-pages/later?v={version}"
+
+
+def test_kept_pages_need_no_htmx(client):
+    """They work on the device alone; htmx is for pages online."""
+    for url in ["/write", "/capture", "/offline", "/support/offline", "/record", "/draw"]:
+        page = client.get(url).get_data(as_text=True)
+        assert "htmx" not in page, url
+    assert "/static/vendor/htmx/" in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("part", ["first", "later"])
+def test_kept_pages_come_in_one_answer_exactly_as_their_own_addresses_send_them(alice, part):
+    pack = alice.get(kept_parts(alice)[part]["pack"])
+    assert pack.status_code == 200
+    assert pack.mimetype == "application/json"
+    assert pack.headers["Cache-Control"] == "no-store"
+    pages = pack.get_json()["pages"]
+    assert [page["url"] for page in pages] == kept_parts(alice)[part]["pages"]
+    for page in pages:
+        own = alice.get(page["url"])
+        assert page["body"] == own.get_data(as_text=True), page["url"]
+        for name in ("Content-Type", "Cache-Control", "Content-Security-Policy",
+                     "Permissions-Policy", "X-Frame-Options", "Referrer-Policy",
+                     "Cross-Origin-Opener-Policy", "X-Content-Type-Options"):
+            assert page["headers"][name] == own.headers[name], (page["url"], name)
+        assert "Set-Cookie" not in page["headers"] and "Content-Length" not in page["headers"]
+    # The recorder and capture may use the microphone; the editor may not.
+    policies = {page["url"]: page["headers"]["Permissions-Policy"] for page in pages}
+    for url, policy in policies.items():
+        assert ("microphone=(self)" in policy) == (url in ("/capture", "/record")), url
+
+
+def test_kept_pages_are_the_same_for_everyone_and_hold_nothing_personal(alice, client):
+    alice.submit("/entries", {"body": "a private line about my mother", "title": "Mum"})
+    for part in ("first", "later"):
+        url = kept_parts(alice)[part]["pack"]
+        mine = alice.get(url).get_data(as_text=True)
+        assert mine == client.get(url).get_data(as_text=True)
+        assert "a private line about my mother" not in mine and "alice@example.org" not in mine
+        assert '<meta name=\\"csrf-token\\" content=\\"\\">' in mine
+
+
+def test_kept_pages_in_one_answer_cost_less_than_half_of_them_one_by_one(client):
+    headers = {"Accept-Encoding": "br", "Sec-Fetch-Site": "same-origin"}
+    kept = kept_parts(client)["first"]
+    pack = client.get(kept["pack"], headers=headers)
+    assert pack.headers["Content-Encoding"] == "br"
+    assert json.loads(brotli.decompress(pack.get_data()))["pages"]
+    one_by_one = 0
+    for url in kept["pages"]:
+        response = client.get(url, headers=headers)
+        assert response.headers["Content-Encoding"] == "br"
+        one_by_one += len(response.get_data()) + sum(
+            len(f"{name}: {value}\r\n") for name, value in response.headers.items())
+    in_one = len(pack.get_data()) + sum(
+        len(f"{name}: {value}\r\n") for name, value in pack.headers.items())
+    assert in_one < one_by_one / 2, (in_one, one_by_one)
 
 
 def test_the_cache_version_follows_the_files_it_keeps():

@@ -91,6 +91,7 @@ RULES = {
     # The installable shell: no account, token or journal text in any of them.
     "pwa.manifest": "public",
     "pwa.service_worker": "public",
+    "pwa.kept_pages": "public",  # the shell pages below in one answer, for the worker to keep
     "pwa.write": "public",
     "pwa.offline": "public",
     "sync.session_info": "person",

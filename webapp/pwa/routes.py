@@ -1,17 +1,20 @@
 """The installable app: the manifest, the service worker, and the pages it keeps.
 
 Only the app itself is kept on the device: styles, scripts, icons and the pages that carry
-no journal text (the editor, capture, the crisis lines and the offline page), which fill
-themselves from the device's own store. Journal pages are never stored.
+no journal text (the editor, capture, the recorder, the drawing pad, the crisis lines and the
+offline page), which fill themselves from the device's own store. Journal pages are never
+stored. A first visit stays light: the worker keeps the first part while it installs and the
+later part once the visit has settled (see ``KEPT_PARTS``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 
 from webapp.content import (
     BODY_QUALITIES,
@@ -22,39 +25,49 @@ from webapp.content import (
     INTENSITIES,
 )
 from webapp.pwa import bp
+from webapp.web.compression import packed_response
 from webapp.web.templating import asset_url
 from webapp.web.views import shell_page
 
 THEME_COLOUR = "#2e6a4e"
 BACKGROUND_COLOUR = "#f6f4ee"
 
-# Static files every page may need, by path under static/.
-SHELL_ASSETS = [
+# What the service worker keeps, in two parts, by path under static/ and by endpoint.
+# The first part is stored while the worker installs, during a person's first visit: the
+# pages the first moment without a connection needs (the editor, the crisis lines, the
+# offline note) and everything they load. The later part is stored once that first visit
+# is over (static/js/pwa.js asks for it): capture, the recorder and the drawing pad, and the
+# files only pages online use. A new version of an installed Tend stores both at once.
+FIRST_ASSETS = [
     "css/tend.css",
     "js/theme.js",
-    "js/capture.js",
-    "js/kept-plan.js",
-    "js/device.js",
-    "vendor/htmx/htmx-2.0.11.min.js",
     "js/app.js",
     "js/drafts.js",
-    "js/sync-core.js",
-    "js/pwa.js",
-    "js/editor.js",
-    "js/integration.js",
-    "js/lock.js",
     "js/media-store.js",
     "js/media-sync.js",
+    "js/device.js",
+    "js/sync-core.js",
+    "js/pwa.js",
+    "js/kept-plan.js",
+    "js/editor.js",
+    "icons/favicon-32.png",
+]
+FIRST_PAGES = ["pwa.write", "support.offline", "pwa.offline"]
+LATER_ASSETS = [
+    "css/capture.css",
+    "js/capture.js",
     "js/recording.js",
     "js/recorder.js",
     "js/drawing.js",
+    "js/sign-out.js",
+    "vendor/htmx/htmx-2.0.11.min.js",
+    "js/integration.js",
+    "js/lock.js",
     "icons/icon-192.png",
-    "icons/favicon-32.png",
 ]
-# The pages offline people land on; their templates feed the cache version.
-SHELL_PAGES = [
-    "pwa.write", "pwa.capture", "pwa.offline", "support.offline", "media.record", "media.draw",
-]
+LATER_PAGES = ["pwa.capture", "media.record", "media.draw"]
+KEPT_PARTS = {"first": (FIRST_ASSETS, FIRST_PAGES), "later": (LATER_ASSETS, LATER_PAGES)}
+# The kept pages' templates feed the cache version.
 SHELL_TEMPLATES = [
     "base.html", "_icons.html", "_forms.html", "_flashes.html", "pwa/write.html",
     "pwa/capture.html", "_body_map.html", "pwa/offline.html", "pwa/sw.js",
@@ -64,11 +77,30 @@ SHELL_TEMPLATES = [
 # How long a page may keep the network silent before the offline shell answers instead
 # (one bar of signal: the request neither fails nor finishes). The real page follows.
 NAVIGATION_PATIENCE_MS = 4000
+# What a kept page's own answer carries that its stored copy must not: sizes and encodings
+# of that one answer, and what a cache would key it by.
+PACK_HEADERS_LEFT_OUT = {"Content-Length", "Content-Encoding", "Vary", "Set-Cookie", "Date"}
 
 
 def precache_urls() -> list[str]:
-    """Everything the service worker stores on install, with the URLs pages really use."""
-    return [asset_url(name) for name in SHELL_ASSETS] + [url_for(name) for name in SHELL_PAGES]
+    """Everything the service worker keeps, both parts, with the URLs pages really use."""
+    return [url for part in KEPT_PARTS for url in kept_urls(part)]
+
+
+def kept_urls(part: str) -> list[str]:
+    assets, pages = KEPT_PARTS[part]
+    return [asset_url(name) for name in assets] + [url_for(name) for name in pages]
+
+
+def kept_part(part: str) -> dict:
+    """One part as the service worker reads it: its files, its pages, and the one answer
+    that brings the pages (see ``kept_pages``)."""
+    assets, pages = KEPT_PARTS[part]
+    return {
+        "assets": [asset_url(name) for name in assets],
+        "pages": [url_for(name) for name in pages],
+        "pack": url_for("pwa.kept_pages", part=part, v=cache_version()),
+    }
 
 
 def cache_version() -> str:
@@ -145,17 +177,60 @@ def manifest():
 
 @bp.get("/sw.js")
 def service_worker():
-    """Rendered, so the precache list holds the same versioned URLs the pages use."""
-    body = render_template(
-        "pwa/sw.js", version=cache_version(), precache=precache_urls(),
+    """Rendered, so the lists of what it keeps hold the same versioned URLs the pages use;
+    once per version, and compressed then at the highest quality."""
+    data = _once_per_version("sw.js", lambda: render_template(
+        "pwa/sw.js", version=cache_version(),
+        kept={part: kept_part(part) for part in KEPT_PARTS},
         patience_ms=NAVIGATION_PATIENCE_MS,
-    )
-    response = Response(body, mimetype="text/javascript")
+    ).encode())
+    response = packed_response(data, "text/javascript", etag=cache_version())
     # Always revalidated, so a new version reaches devices on their next visit.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    response.set_etag(cache_version())
-    return response.make_conditional(request)
+    return response
+
+
+@bp.get("/kept-pages/<any(first, later):part>")
+def kept_pages(part: str):
+    """The pages of one kept part in one answer, each with the headers its own address sends
+    (its Content-Security-Policy, its Permissions-Policy): the service worker stores each
+    under its own URL. One answer instead of three, compressed together, is less than half
+    the bytes, since the pages share their frame. The same for everyone, like the pages."""
+    data = _once_per_version(f"kept-pages/{part}", lambda: json.dumps(
+        {"pages": [_kept_page(endpoint) for endpoint in KEPT_PARTS[part][1]]},
+        separators=(",", ":"),
+    ).encode())
+    response = packed_response(data, "application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _once_per_version(name: str, make) -> bytes:
+    """What the service worker reads is the same for everyone until the version changes."""
+    made = current_app.extensions.setdefault("tend_pwa_made", {})
+    key = (name, cache_version(), request.script_root)
+    if key not in made:
+        made[key] = make()
+    return made[key]
+
+
+def _kept_page(endpoint: str) -> dict:
+    """A kept page exactly as its own address answers it (rendered, with its headers), in a
+    request of its own: nobody's session, nothing of the request that asked for it."""
+    url, root = url_for(endpoint), request.script_root
+    app = current_app._get_current_object()
+    with app.app_context(), app.test_request_context(
+        url[len(root):], base_url=request.host_url + root.lstrip("/")
+    ):
+        response = app.full_dispatch_request()
+    if response.status_code != 200:
+        raise RuntimeError(f"the kept page {url} answered {response.status_code}")
+    headers = {
+        name: value for name, value in response.headers.items()
+        if name not in PACK_HEADERS_LEFT_OUT
+    }
+    return {"url": url, "headers": headers, "body": response.get_data(as_text=True)}
 
 
 @bp.get("/write")

@@ -1,8 +1,9 @@
 """Brotli (or gzip) for text answers, so a phone on a weak signal downloads little.
 
-Pages and the few generated files with no secret in them are compressed as they are sent by
-Flask-Compress (Brotli quality 4, gzip 5: a fraction of a millisecond). Static files are
-compressed once per version at the highest quality and kept in memory.
+Pages and the manifest are compressed as they are sent by Flask-Compress (Brotli quality 4,
+gzip 5: a fraction of a millisecond). Static files, and what the service worker reads (its
+script and the pages it keeps), are compressed once per version at the highest quality and
+kept in memory.
 
 Pages carry the CSRF token beside text a visitor can influence (a search term), which
 compression could let an eavesdropper probe (BREACH) if another site made the browser load
@@ -20,7 +21,10 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+
+from webapp.web.security import FILE_ENDPOINTS
 
 COMPRESSIBLE = {
     "text/css",
@@ -34,19 +38,45 @@ COMPRESSIBLE = {
 }
 MIN_SIZE = 512
 # Generated answers with no secret in them.
-DYNAMIC_ENDPOINTS = {"pwa.service_worker", "pwa.manifest"}
+DYNAMIC_ENDPOINTS = {"pwa.manifest"}
 ALGORITHMS = ["br", "gzip"]
 ETAG_SUFFIX = {"br": "-br", "gzip": "-gz"}
 
 compress = Compress()
 
 
-@lru_cache(maxsize=256)
-def _packed_file(path: str, mtime_ns: int, size: int, algorithm: str) -> bytes:
-    data = Path(path).read_bytes()
+def _pack(data: bytes, algorithm: str) -> bytes:
     if algorithm == "br":
         return brotli.compress(data, quality=11)
     return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+@lru_cache(maxsize=256)
+def _packed_file(path: str, mtime_ns: int, size: int, algorithm: str) -> bytes:
+    return _pack(Path(path).read_bytes(), algorithm)
+
+
+@lru_cache(maxsize=8)
+def _packed_bytes(data: bytes, algorithm: str) -> bytes:
+    return _pack(data, algorithm)
+
+
+def packed_response(data: bytes, mimetype: str, etag: str | None = None) -> Response:
+    """An answer generated once and then the same for everyone, with no secret in it:
+    compressed at the highest quality once, like a static file. With ``etag``, a
+    revalidation of the same version is answered with 304."""
+    response = Response(data, mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    algorithm = request.accept_encodings.best_match(ALGORITHMS)
+    if algorithm is not None and len(data) >= MIN_SIZE:
+        response.set_data(_packed_bytes(data, algorithm))
+        response.headers["Content-Encoding"] = algorithm
+        if etag:
+            etag += ETAG_SUFFIX[algorithm]
+    if etag:
+        response.set_etag(etag)
+        response = response.make_conditional(request)
+    return response
 
 
 def _started_by_tend_or_the_person() -> bool:
@@ -62,7 +92,6 @@ STATIC_HEADERS_LEFT_OUT = ("Content-Disposition", "Expires", "Last-Modified", "A
 def _lighter_static_headers(response: Response) -> None:
     for name in STATIC_HEADERS_LEFT_OUT:
         response.headers.pop(name, None)
-    response.vary.discard("Cookie")  # a file never depends on who asks
     version = request.args.get("v")
     if version and response.get_etag()[0]:
         response.set_etag(version)  # the content's hash already: short and exact
@@ -116,6 +145,23 @@ def compress_response(response: Response) -> Response:
     return compress.after_request(response)
 
 
+# Answers that never depend on who asks: files, and the service worker's script.
+SAME_FOR_EVERYONE = FILE_ENDPOINTS | {"pwa.service_worker"}
+
+
+class FileAwareSessions(SecureCookieSessionInterface):
+    """Flask adds ``Vary: Cookie`` to every answer whose request looked at the session, and
+    Flask-Login looks after every request; but a file never depends on who asks."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint in SAME_FOR_EVERYONE and not session.modified:
+            others = [name for name in response.vary if name.lower() != "cookie"]
+            response.headers.pop("Vary", None)
+            if others:
+                response.headers["Vary"] = ", ".join(others)
+
+
 def init_compression(app: Flask) -> None:
     app.config.update(
         COMPRESS_REGISTER=False,  # compress_response chooses what may be compressed
@@ -127,3 +173,4 @@ def init_compression(app: Flask) -> None:
     )
     compress.init_app(app)
     app.after_request(compress_response)
+    app.session_interface = FileAwareSessions()

@@ -31,17 +31,26 @@ PERMISSIONS_POLICY = (
 MICROPHONE_PERMISSIONS_POLICY = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
 
 
+# Answers that are files, the same for everyone, never a document or a worker: static files,
+# the web app manifest, and the kept pages as the service worker fetches them (JSON).
+FILE_ENDPOINTS = {"static", "pwa.manifest", "pwa.kept_pages"}
+# The service worker's script: its Content-Security-Policy and Referrer-Policy govern it.
+WORKER_ENDPOINTS = {"pwa.service_worker"}
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.endpoint != "static":
-        # Policies that govern documents and workers; a stylesheet or an icon ignores them,
-        # so static files go without (a phone's first visit stays small).
+    if request.endpoint not in FILE_ENDPOINTS:
+        # Policies that govern documents and workers; a stylesheet, an icon or the manifest
+        # ignores them, so files go without (a phone's first visit stays small).
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.endpoint not in WORKER_ENDPOINTS:
+            # A document's alone: what it may use, and who may frame it or keep a handle on it.
+            headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+            headers.setdefault("X-Frame-Options", "DENY")
+            headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
