@@ -147,7 +147,7 @@ def test_a_voice_note_whose_refused_draft_is_discarded_still_reaches_the_journal
     context = phone_with_microphone
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "fern@example.org")
-    wait_until_controlled(page)
+    wait_until_kept_for_offline(page)
     context.set_offline(True)
     page.goto("/capture")
     page.get_by_text("Tender", exact=True).first.click()
