@@ -12,6 +12,7 @@ from pathlib import Path
 import brotli
 import pytest
 
+from tests.conftest import make_app
 from webapp.config import PROJECT_ROOT
 from webapp.pwa import routes as shell
 from webapp.pwa.icons import generate
@@ -210,6 +211,20 @@ def test_the_cache_version_follows_the_files_it_keeps():
     assert shell._cache_version(("a",), str(PROJECT_ROOT / "templates")) != shell._cache_version(
         ("b",), str(PROJECT_ROOT / "templates")
     )
+
+
+def test_phones_update_their_kept_crisis_lines_when_the_host_changes_them(app, schema, tmp_path):
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps({"resources": [
+        {"name": "Samaritans", "contact": "Call 116 123", "href": "tel:116123"}]}))
+    local = make_app(schema, SUPPORT_FILE=str(path))
+    with app.test_request_context():
+        default_version = shell.cache_version()
+    with local.test_request_context():
+        assert shell.cache_version() != default_version
+        kept = local.test_client().get(shell.kept_part("first")["pack"]).get_json()
+    offline = next(p for p in kept["pages"] if p["url"] == "/support/offline")
+    assert "Samaritans" in offline["body"]
 
 
 @pytest.mark.parametrize("path", ["/write", "/capture", "/offline", "/support/offline"])

@@ -104,15 +104,18 @@ def kept_part(part: str) -> dict:
 
 
 def cache_version() -> str:
-    """Changes whenever any cached file or shell template changes, so devices update."""
-    return _cache_version(tuple(precache_urls()), current_app.template_folder)
+    """Changes whenever any cached file or shell template changes, so devices update; and
+    when the host's crisis lines change (the kept Support page shows them offline)."""
+    crisis_lines = repr(current_app.extensions.get("tend_support_resources"))
+    return _cache_version(tuple(precache_urls()), current_app.template_folder, crisis_lines)
 
 
 @cache
-def _cache_version(urls: tuple[str, ...], template_folder: str) -> str:
+def _cache_version(urls: tuple[str, ...], template_folder: str, crisis_lines: str = "") -> str:
     digest = hashlib.sha256("\n".join(urls).encode())
     for name in SHELL_TEMPLATES:
         digest.update((Path(template_folder) / name).read_bytes())
+    digest.update(crisis_lines.encode())
     return digest.hexdigest()[:12]
 
 
