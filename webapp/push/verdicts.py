@@ -15,14 +15,15 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from webapp.auth.models import User
 from webapp.calendar import local_date, local_to_utc, zone_of
 from webapp.extensions import db
-from webapp.push import planning
+from webapp.push import planning, sql
 from webapp.push.claims import Claim, Verdict
-from webapp.push.models import kind_allowed
+from webapp.push.models import ReminderSettings, kind_allowed
 from webapp.push.placement import allowed_moment
 from webapp.push.sender import PushResult
-from webapp.push.sql import D, R, among
+from webapp.push.sql import D, R, S, array_literal
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,43 @@ def rules_say(claim: Claim, user, settings: dict, now: datetime) -> Verdict | No
     return None
 
 
+def people(user_ids, pg: bool) -> tuple[dict, dict]:
+    """Each person (id, timezone, disabled_at), and their reminder settings where saved."""
+    if pg:
+        rows = sql.run(sql.PEOPLE, ids=array_literal(user_ids)).all()
+        return {r.id: r for r in rows}, {r.id: r for r in rows if r.settings_of is not None}
+    user_ids = list(user_ids)
+    U, T = User.__table__, ReminderSettings.__table__
+    users = db.session.execute(select(U.c.id, U.c.timezone, U.c.disabled_at)
+                               .where(U.c.id.in_(user_ids)))
+    settings = db.session.execute(select(T).where(T.c.user_id.in_(user_ids)))
+    return {u.id: u for u in users}, {row.user_id: row for row in settings}
+
+
+def devices_of(user_ids, pg: bool) -> dict[uuid.UUID, list]:
+    """Each person's subscribed devices (id, user_id, endpoint, p256dh, auth)."""
+    found: dict[uuid.UUID, list] = defaultdict(list)
+    if pg:
+        rows = sql.run(sql.DEVICES, ids=array_literal(user_ids))
+    else:
+        rows = db.session.execute(select(S.c.id, S.c.user_id, S.c.endpoint, S.c.p256dh,
+                                         S.c.auth).where(S.c.user_id.in_(list(user_ids))))
+    for row in rows:
+        found[row.user_id].append(row)
+    return found
+
+
 def delivered_devices(reminder_ids, pg: bool) -> dict[uuid.UUID, set]:
     """The devices each reminder already reached in an earlier round."""
     reached: dict[uuid.UUID, set] = defaultdict(set)
     if not reminder_ids:
         return reached
-    for reminder_id, subscription_id in db.session.execute(
-        select(D.c.reminder_id, D.c.subscription_id)
-        .where(among(D.c.reminder_id, reminder_ids, pg), D.c.outcome == "sent")
-    ):
+    if pg:
+        rows = sql.run(sql.DELIVERED, ids=array_literal(reminder_ids))
+    else:
+        rows = db.session.execute(select(D.c.reminder_id, D.c.subscription_id).where(
+            D.c.reminder_id.in_(list(reminder_ids)), D.c.outcome == "sent"))
+    for reminder_id, subscription_id in rows:
         reached[reminder_id].add(subscription_id)
     return reached
 
@@ -71,12 +100,16 @@ class DailyCap:
         self.sent_today: dict[uuid.UUID, set] = defaultdict(set)
         if not users:
             return
-        rows = db.session.execute(
-            select(R.c.user_id, R.c.id, D.c.attempted_at)
-            .join(D, D.c.reminder_id == R.c.id)
-            .where(among(R.c.user_id, list(users), pg), R.c.kind != "test",
-                   D.c.outcome == "sent", D.c.attempted_at >= now - timedelta(hours=27))
-        )
+        since = now - timedelta(hours=27)
+        if pg:
+            rows = sql.run(sql.SENT_SINCE, ids=array_literal(users), since=since)
+        else:
+            rows = db.session.execute(
+                select(R.c.user_id, R.c.id, D.c.attempted_at)
+                .join(D, D.c.reminder_id == R.c.id)
+                .where(R.c.user_id.in_(list(users)), R.c.kind != "test",
+                       D.c.outcome == "sent", D.c.attempted_at >= since)
+            )
         for user_id, reminder_id, attempted_at in rows:
             zone = zone_of(users[user_id])
             if local_date(attempted_at, zone) == local_date(now, zone):
