@@ -135,10 +135,11 @@ def dispatcher_process(url: str, batch_size: int, concurrency: int, keys, result
     and the Web Push encryption floor measured in this same process just before and after."""
     app = make_app(url)
     app.config["PUSH_CONCURRENCY"] = concurrency
-    from webapp.push.dispatcher import make_dispatcher
+    from webapp.push.dispatcher import make_dispatcher, settle_dispatcher_process
 
     with app.app_context():
         dispatcher = make_dispatcher(app, batch_size=batch_size)
+        settle_dispatcher_process()  # as `flask reminders run` does
         payload = sample_payload(dispatcher)
         startup_cpu = time.process_time()
         floor_before = encryption_floor(keys, payload, FLOOR_SAMPLE)
@@ -220,7 +221,7 @@ def profile_dispatch(app, count: int):
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.push.dispatcher import make_dispatcher
+    from webapp.push.dispatcher import make_dispatcher, settle_dispatcher_process
 
     with app.app_context():
         # Due again as if never sent: no attempts, no delivery records (a device that has a
@@ -234,6 +235,7 @@ def profile_dispatch(app, count: int):
             "WHERE id IN (SELECT id FROM reminders ORDER BY id LIMIT :n)"), {"n": count})
         db.session.commit()
         dispatcher = make_dispatcher(app, batch_size=500)
+        settle_dispatcher_process()
         main_profile = cProfile.Profile(time.thread_time)
         sender_profile = cProfile.Profile(time.thread_time)
         loop = dispatcher.sender.loop
