@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp.extensions import db
 from webapp.push import sql
 from webapp.push.sender import clean_detail
-from webapp.push.sql import D, R, S, array_literal, on_postgresql
+from webapp.push.sql import D, R, S, array_literal, id_array, on_postgresql
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ MAX_LEASE_SECONDS = 30
 class Claim:
     id: uuid.UUID
     fencing_token: int
-    user_id: uuid.UUID
+    # Text on PostgreSQL, as the statements of webapp.push.sql read people's and devices' ids
+    # (cheaper to hash and to send back than UUID objects); a UUID on SQLite.
+    user_id: uuid.UUID | str
     kind: str
     title: str
     body: str
@@ -74,7 +76,7 @@ def claim_due(
         rows = db.session.execute(_claim_statement(limit, lease_end, now, max_attempts)).all()
     db.session.commit()
     # RETURNING gives no order: the earliest first, so the daily cap keeps the earliest.
-    return sorted((Claim(*row) for row in rows), key=lambda c: (c.due_at, c.id.int))
+    return sorted((Claim(*row) for row in rows), key=lambda c: (c.due_at, str(c.id)))
 
 
 def _claim_statement(limit: int, lease_end: datetime, now: datetime, max_attempts: int):
@@ -196,15 +198,15 @@ def _set_verdict_pg(verdict: tuple, claims: list[Claim], now: datetime):
                                    bool(attempts_back))
     return sql.run(statement, status=status, last_error=last_error, now=now,
                    attempts_back=attempts_back, next_attempt_at=next_attempt_at,
-                   ids=array_literal(c.id for c in claims),
+                   ids=id_array(c.id for c in claims),
                    tokens=array_literal(c.fencing_token for c in claims)).scalars()
 
 
 def _write_answers_pg(answers: dict[tuple, list[tuple]], now: datetime) -> None:
     for (outcome, status_code), rows in answers.items():
-        devices = array_literal(row[1] for row in rows)
+        devices = id_array(row[1] for row in rows)
         sql.run(sql.INSERT_DELIVERIES, now=now, outcome=outcome, status_code=status_code,
-                reminders=array_literal(row[0] for row in rows), devices=devices,
+                reminders=id_array(row[0] for row in rows), devices=devices,
                 details=array_literal(row[2] for row in rows))
         if outcome == "gone":
             # The browser or push service dropped these subscriptions: forget them (their

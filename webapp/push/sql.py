@@ -41,6 +41,13 @@ def array_literal(values) -> str:
     return "{" + ",".join(items) + "}"
 
 
+def id_array(ids) -> str:
+    """Ids as a PostgreSQL array literal: UUIDs, or uuid text as the statements below read
+    it (people's and devices' ids: hex digits and dashes only, so never quoted; the
+    ``::uuid[]`` cast refuses anything else)."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def pg_array(values, element_type):
     """``array_literal(values)`` as an array of ``element_type`` in an expression."""
     return cast(bindparam(None, array_literal(values), type_=Text()), ARRAY(element_type))
@@ -70,12 +77,12 @@ WHERE id IN (SELECT id FROM reminders
              WHERE status IN ('pending', 'leased') AND next_attempt_at <= %(now)s
                AND attempts < %(max_attempts)s
              ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
-RETURNING id, fencing_token, user_id, kind, title, body, url, attempts, due_at
+RETURNING id, fencing_token, user_id::text, kind, title, body, url, attempts, due_at
 """
 
 # Each person with their reminder settings (settings_of is NULL when they have none).
 PEOPLE = """
-SELECT u.id, u.timezone, u.disabled_at, s.user_id AS settings_of, s.quiet_start,
+SELECT u.id::text AS id, u.timezone, u.disabled_at, s.user_id AS settings_of, s.quiet_start,
   s.quiet_end, s.daily_cap, s.paused_until, s.journey_checkin_on, s.practice_on,
   s.intention_on
 FROM users u LEFT JOIN reminder_settings s ON s.user_id = u.id
@@ -83,17 +90,17 @@ WHERE u.id = ANY(%(ids)s::uuid[])
 """
 
 DEVICES = """
-SELECT id, user_id, endpoint, p256dh, auth FROM push_subscriptions
+SELECT id::text AS id, user_id::text AS user_id, endpoint, p256dh, auth FROM push_subscriptions
 WHERE user_id = ANY(%(ids)s::uuid[])
 """
 
 DELIVERED = """
-SELECT reminder_id, subscription_id FROM push_deliveries
+SELECT reminder_id, subscription_id::text FROM push_deliveries
 WHERE reminder_id = ANY(%(ids)s::uuid[]) AND outcome = 'sent'
 """
 
 SENT_SINCE = """
-SELECT r.user_id, r.id, d.attempted_at
+SELECT r.user_id::text, r.id, d.attempted_at
 FROM reminders r JOIN push_deliveries d ON d.reminder_id = r.id
 WHERE r.user_id = ANY(%(ids)s::uuid[]) AND r.kind <> 'test' AND d.outcome = 'sent'
   AND d.attempted_at >= %(since)s

@@ -37,10 +37,12 @@ class SnoozeTokens:
         self._stamped = (-1, b"")  # (second, its base64 timestamp)
 
     def dumps(self, reminder_id: uuid.UUID | str) -> str:
-        if not isinstance(reminder_id, uuid.UUID):
-            reminder_id = uuid.UUID(str(reminder_id))
+        """A token for the reminder (a UUID, or its text as the database writes it)."""
+        text = str(reminder_id)
+        if len(text) != 36 or not text.isascii() or text != text.lower():
+            text = str(uuid.UUID(text))  # written the way the database writes it
         # The payload is the JSON string of the id, never compressed (it would not shrink).
-        value = base64_encode(b'"%s"' % str(reminder_id).encode())
+        value = base64_encode(b'"%s"' % text.encode())
         second = int(self.clock())
         if self._stamped[0] != second:
             self._stamped = (second, base64_encode(int_to_bytes(second)))
