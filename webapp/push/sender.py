@@ -296,7 +296,10 @@ class PushSender:
             return PushResult(message.subscription_id, "retry",
                               detail=clean_detail(f"connection error: {type(exc).__name__}: {exc}"))
         except Exception as exc:  # a broken key or URL in one subscription must not stop a batch
-            log.warning("push to %s failed before sending: %s", message.subscription_id, exc)
+            if isinstance(exc, ValueError):  # the device's keys (BadSubscriptionKeys)
+                log.warning("push to %s not sent: %s", message.subscription_id, exc)
+            else:
+                log.exception("push to %s failed before sending", message.subscription_id)
             return PushResult(message.subscription_id, "rejected",
                               detail=clean_detail(f"could not send: {type(exc).__name__}: {exc}"))
         outcome, wait = classify(answer.status, answer.retry_after)
