@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from webapp.push.dispatcher import make_dispatcher
+from webapp.push.dispatcher import make_dispatcher, settle_dispatcher_process
 from webapp.push.schedules import run_daily_upkeep
 from webapp.push.vapid import application_server_key, vapid_for
 
@@ -38,6 +38,7 @@ def run(once: bool, batch_size: int | None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     overrides = {"batch_size": batch_size} if batch_size else {}
     dispatcher = make_dispatcher(current_app, **overrides)
+    settle_dispatcher_process()
     try:
         if once:
             handled = dispatcher.run_once()

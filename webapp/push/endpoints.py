@@ -6,19 +6,18 @@ anyone make the server send requests inside its own network (server-side request
 to ``127.0.0.1``, to a cloud's metadata address, to a database's port. So an endpoint must be
 ``https://`` on a host of a known push service (or one the host configured in
 ``PUSH_ALLOWED_HOSTS``), never an IP address, and its name must resolve to public addresses
-only. The name is checked again every time a message is sent (``PublicOnlyResolver``), so a
-name that later points inside the network is refused then.
+only. The name is checked again whenever the sender looks it up to connect
+(``PublicOnlyResolver``; an answer is reused for at most five minutes), so a name that later
+points inside the network is refused then.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from aiohttp.abc import AbstractResolver
-from aiohttp.resolver import ThreadedResolver
 
 # The Web Push services of Apple, Google (Chrome, Edge on Android, Samsung Internet), Mozilla
 # and Microsoft (Edge on Windows). ``*.`` matches any name below it.
@@ -120,24 +119,48 @@ class EndpointPolicy:
         return any(not is_public(_ip(info[4][0])) for info in infos)
 
 
-class PublicOnlyResolver(AbstractResolver):
-    """aiohttp's resolver, refusing any name that resolves to a non-public address: checked
-    at the moment of connecting, so DNS that changes after subscribing cannot reach inside."""
+class PublicOnlyResolver:
+    """Looks a push host's name up, refusing any name that resolves to a non-public address:
+    checked at the moment of connecting, so DNS that changes after subscribing cannot reach
+    inside. A name's (checked) addresses are reused for ``ttl`` seconds, and connections
+    opened at the same moment share one look-up."""
 
-    def __init__(self, allow_loopback: bool = False):
+    def __init__(self, allow_loopback: bool = False, ttl: float = 300.0):
         self.allow_loopback = allow_loopback
-        self._inner = ThreadedResolver()
+        self.ttl = ttl
+        self._known: dict[tuple[str, int], tuple[float, list]] = {}
+        self._pending: dict[tuple[str, int], asyncio.Task] = {}
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):
-        infos = await self._inner.resolve(host, port, family)
-        for info in infos:
-            address = _ip(info["host"])
-            if address is None or is_public(address):
-                continue
-            if self.allow_loopback and address.is_loopback:
-                continue
-            raise UnsafeAddress(f"{host} resolves to an address inside a network")
-        return infos
+    async def resolve(self, host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+        """Every (family, address) of ``host``; UnsafeAddress if any is not public."""
+        loop = asyncio.get_running_loop()
+        key = (host, port)
+        known = self._known.get(key)
+        if known and known[0] > loop.time():
+            return known[1]
+        task = self._pending.get(key)
+        if task is None:
+            task = self._pending[key] = loop.create_task(self._look_up(host, port))
+            task.add_done_callback(lambda done: self._done(key, done))
+        return await asyncio.shield(task)
 
-    async def close(self) -> None:
-        await self._inner.close()
+    async def _look_up(self, host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       proto=socket.IPPROTO_TCP)
+        found = []
+        for family, _, _, _, sockaddr in infos:
+            address = _ip(sockaddr[0])
+            allowed = address is not None and (
+                is_public(address) or (self.allow_loopback and address.is_loopback))
+            if not allowed:
+                raise UnsafeAddress(f"{host} resolves to an address inside a network")
+            if (family, sockaddr[0]) not in found:
+                found.append((family, sockaddr[0]))
+        self._known[(host, port)] = (loop.time() + self.ttl, found)
+        return found
+
+    def _done(self, key: tuple[str, int], task: asyncio.Task) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # looked at, even when every connection waiting gave up

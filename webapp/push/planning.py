@@ -48,6 +48,11 @@ def settings_for(user_or_id) -> ReminderSettings:
     found = db.session.get(ReminderSettings, user_id)
     if found is not None:
         return found
+    return default_settings(user_id)
+
+
+def default_settings(user_id) -> ReminderSettings:
+    """The gentle defaults of someone who never changed anything (not saved)."""
     return ReminderSettings(
         user_id=user_id,
         quiet_start=DEFAULT_QUIET_START,

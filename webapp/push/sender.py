@@ -1,7 +1,8 @@
-"""Encrypting and posting Web Push messages over one shared aiohttp session.
+"""Encrypting and posting Web Push messages, many in flight at once, on a private event loop.
 
-pywebpush does the aes128gcm encryption (RFC 8188/8291); this module adds what a reliable
-sender needs around it: explicit timeouts, VAPID headers signed once per push-service
+Each message is encrypted (``webapp.push.encryption``, RFC 8291 aes128gcm) and posted over
+connections kept alive per push service (``webapp.push.http``); around that, this module adds
+what a reliable sender needs: explicit timeouts, VAPID headers signed once per push-service
 origin, TTL/Urgency/Topic, only public push services (``webapp.push.endpoints``), and a plain
 verdict for every answer, handed back as soon as it arrives.
 
@@ -16,27 +17,29 @@ import asyncio
 import json
 import logging
 import queue
+import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
-import aiohttp
-from pywebpush import WebPusher
-
+from webapp.push.encryption import MAX_PLAINTEXT, encrypt
 from webapp.push.endpoints import EndpointPolicy, PublicOnlyResolver, UnsafeAddress
+from webapp.push.http import AnswerError, ConnectionPool, Origin
 from webapp.push.vapid import VapidSigner
 from webapp.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# RFC 8291: 4096-byte records minus the 86-byte header, 16-byte tag and 1 padding delimiter.
-MAX_PLAINTEXT = 3993
 DECLARATIVE_PUSH = 8030
-# How much of a refusal's body is read, and how much of it is kept.
-MAX_ANSWER_BYTES = 4096
-MAX_DETAIL = 240
+_json_string = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (as dumps does)
+MAX_DETAIL = 240  # how much of a refusal is kept
+# scheme://host[:port], then the request target (a fragment is never sent)
+ENDPOINT = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#]*)([^#]*)")
+MAX_ROUTES = 1024
 
 
 def clean_detail(text: object, limit: int = MAX_DETAIL) -> str:
@@ -47,9 +50,8 @@ def clean_detail(text: object, limit: int = MAX_DETAIL) -> str:
     return " ".join(printable.split())[:limit]
 
 
-@dataclass(frozen=True)
-class PushMessage:
-    """One encrypted message to one device."""
+class PushMessage(NamedTuple):
+    """One encrypted message to one device (a tuple: one is made per message sent)."""
 
     subscription_id: object
     endpoint: str
@@ -61,7 +63,7 @@ class PushMessage:
     topic: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PushResult:
     """What became of one message.
 
@@ -83,36 +85,27 @@ def notification_payload(
     snooze_token: str, later_url: str, icon: str, badge: str,
 ) -> bytes:
     """A declarative Web Push message (shown by Safari 18.4+ without a service worker; read by
-    Tend's service worker everywhere else). Only the prompt and links, never journal text."""
+    Tend's service worker everywhere else). Only the prompt and links, never journal text.
 
-    def encode(body_text: str) -> bytes:
-        message = {
-            "web_push": DECLARATIVE_PUSH,
-            "notification": {
-                "title": title,
-                "body": body_text,
-                "navigate": url,
-                "tag": tag,
-                "lang": "en",
-                "icon": icon,
-                "badge": badge,
-                "silent": False,
-                "data": {"url": url, "reminder": reminder_id, "snooze": snooze_url,
-                         "token": snooze_token},
-                "actions": [
-                    {"action": "write", "title": "Write now", "navigate": url},
-                    {"action": "later", "title": "Later", "navigate": later_url},
-                ],
-            },
-        }
-        return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
-
-    payload = encode(body)
+    Written as compact JSON straight from its parts (one per reminder sent, so no dict is
+    built and walked): the same bytes as ``json.dumps(message, ensure_ascii=False,
+    separators=(",", ":"))`` of the message with its keys in this order."""
+    q = _json_string
+    navigate = q(url)
+    head = f'{{"web_push":{DECLARATIVE_PUSH},"notification":{{"title":{q(title)},"body":'
+    tail = (
+        f',"navigate":{navigate},"tag":{q(tag)},"lang":"en","icon":{q(icon)},'
+        f'"badge":{q(badge)},"silent":false,"data":{{"url":{navigate},'
+        f'"reminder":{q(reminder_id)},"snooze":{q(snooze_url)},"token":{q(snooze_token)}}},'
+        f'"actions":[{{"action":"write","title":"Write now","navigate":{navigate}}},'
+        f'{{"action":"later","title":"Later","navigate":{q(later_url)}}}]}}}}'
+    )
+    payload = (head + q(body) + tail).encode()
     kept = body
     while len(payload) > MAX_PLAINTEXT and kept:
         # A character is at most 6 bytes of JSON, so this never cuts more than needed.
         kept = kept[: len(kept) - max(1, (len(payload) - MAX_PLAINTEXT) // 6)]
-        payload = encode(kept.rstrip() + "…")
+        payload = (head + q(kept.rstrip() + "…") + tail).encode()
     if len(payload) > MAX_PLAINTEXT:
         raise ValueError("push payload cannot be made small enough")
     return payload
@@ -148,27 +141,23 @@ def classify(status: int, retry_after: str | None) -> tuple[str, float | None]:
     return "rejected", None  # any other answer, including statuses HTTP does not have
 
 
-async def _beginning(response: aiohttp.ClientResponse) -> bytes:
-    """At most MAX_ANSWER_BYTES of an answer's body (the timeouts bound how long it takes)."""
-    answer = b""
-    while len(answer) < MAX_ANSWER_BYTES:
-        chunk = await response.content.read(MAX_ANSWER_BYTES - len(answer))
-        if not chunk:
-            break
-        answer += chunk
-    return answer
+class _Route:
+    """One push-service origin: whether Tend posts there, where to connect, and the request
+    heads built for it (one per TTL, Urgency and Topic), renewed with its VAPID JWT."""
 
+    __slots__ = ("refusal", "origin", "audience", "authorization", "renew_at", "heads")
 
-class _FreshSubscription(dict):
-    """A subscription dict made for one message: pywebpush's defensive deep copy of it would
-    only cost time (a tenth of the sending CPU), so copying returns it as it is."""
-
-    def __deepcopy__(self, memo):
-        return self
+    def __init__(self, prefix: str, policy: EndpointPolicy):
+        self.refusal = policy.refusal(prefix + "/")
+        self.origin = None if self.refusal else Origin.of(prefix)
+        self.audience = prefix
+        self.authorization = ""
+        self.renew_at = 0
+        self.heads: dict[tuple, bytes] = {}
 
 
 class PushSender:
-    """Sends batches of messages concurrently on a private event loop and aiohttp session."""
+    """Sends batches of messages concurrently on a private event loop in its own thread."""
 
     def __init__(
         self,
@@ -178,14 +167,17 @@ class PushSender:
         read_timeout: float = 10.0,
         concurrency: int = 200,
         policy: EndpointPolicy | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ):
         self.signer = signer
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.concurrency = concurrency
         self.policy = policy or EndpointPolicy()
+        self.ssl_context = ssl_context
+        self._routes: dict[str, _Route] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
         self._thread: threading.Thread | None = None
 
     # The loop lives in its own thread as long as the sender, so connections are kept alive
@@ -200,10 +192,11 @@ class PushSender:
         return results
 
     def send_stream(
-        self, messages: list[PushMessage], deadline: float
+        self, messages: list[PushMessage], deadline: float, idle: float = 0.5
     ) -> Iterator[list[tuple[int, PushResult]]]:
         """Send every message and yield ``(index, result)`` pairs as the answers arrive, in
-        groups of whatever arrived together, so each can be recorded at once."""
+        groups of whatever arrived together, so each can be recorded at once; an empty group
+        after ``idle`` seconds without an answer."""
         if not messages:
             return
         arrived: queue.SimpleQueue = queue.SimpleQueue()
@@ -213,12 +206,16 @@ class PushSender:
         waiting = len(messages)
         while waiting:
             try:
-                group = [arrived.get(timeout=0.5)]
+                group = [arrived.get(timeout=idle)]
             except queue.Empty:
-                if future.done():
-                    future.result()  # raises what stopped the batch, if anything did
+                if not future.done():
+                    yield []
+                    continue
+                future.result()  # raises what stopped the batch, if anything did
+                try:  # the last answers may have come between the wait and the look
+                    group = [arrived.get_nowait()]
+                except queue.Empty:
                     raise RuntimeError("the push sender stopped before every answer came") from None
-                continue
             while True:
                 try:
                     group.append(arrived.get_nowait())
@@ -239,83 +236,99 @@ class PushSender:
     def close(self) -> None:
         if self._loop is None:
             return
-        if self._session is not None:
-            asyncio.run_coroutine_threadsafe(self._session.close(), self._loop).result()
-            self._session = None
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+
+            async def close_all():
+                pool.close()
+                await asyncio.sleep(0)  # let the transports finish closing
+
+            asyncio.run_coroutine_threadsafe(close_all(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
         self._loop = None
 
     async def _send_all(self, messages, deadline, report) -> None:
-        if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.concurrency, limit_per_host=0, ttl_dns_cache=300,
-                resolver=PublicOnlyResolver(allow_loopback=self.policy.allow_loopback),
-            )
-            # No cookies and no decompression: push services answer with neither.
-            self._session = aiohttp.ClientSession(
-                connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-            )
-        gate = asyncio.Semaphore(self.concurrency)
+        if self._pool is None:
+            context = self.ssl_context
+            if context is None:
+                context = self.ssl_context = ssl.create_default_context()
+            self._pool = ConnectionPool(
+                asyncio.get_running_loop(), connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout, limit=self.concurrency, ssl_context=context,
+                resolver=PublicOnlyResolver(allow_loopback=self.policy.allow_loopback))
+        todo = iter(enumerate(messages))
 
-        async def one(index: int, message: PushMessage) -> None:
-            async with gate:
-                result = await self._send_one(message, deadline)
-            report((index, result))
+        async def worker() -> None:  # at most ``concurrency`` of these: that many in flight
+            for index, message in todo:
+                report((index, await self._send_one(message, deadline)))
 
-        await asyncio.gather(*(one(n, m) for n, m in enumerate(messages)))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(messages)))))
 
     async def _send_one(self, message: PushMessage, deadline: float) -> PushResult:
-        remaining = deadline - time.monotonic()
-        if remaining < 1.0:
+        now = time.monotonic()
+        if deadline - now < 1.0:
             return PushResult(message.subscription_id, "not_sent",
                               detail="no time left under the lease")
-        refusal = self.policy.refusal(message.endpoint)
-        if refusal:
-            return PushResult(message.subscription_id, "rejected", detail=refusal)
-        timeout = aiohttp.ClientTimeout(
-            total=min(self.connect_timeout + self.read_timeout, remaining),
-            connect=self.connect_timeout,
-            sock_read=self.read_timeout,
-        )
+        endpoint = message.endpoint
+        found = ENDPOINT.match(endpoint) if endpoint.isascii() and endpoint.isprintable() \
+            and " " not in endpoint else None
+        if found is None:
+            return PushResult(message.subscription_id, "rejected",
+                              detail="The push address is not a valid URL.")
+        route = self._routes.get(found[1]) or self._route(found[1])
+        if route.refusal:
+            return PushResult(message.subscription_id, "rejected", detail=route.refusal)
+        target = found[2] if found[2].startswith("/") else "/" + found[2]
         try:
-            headers = self.signer.headers_for(message.endpoint)
-            headers["Urgency"] = message.urgency
-            if message.topic:
-                headers["Topic"] = message.topic
-            headers["TTL"] = str(message.ttl)
-            headers["Content-Encoding"] = "aes128gcm"
-            pusher = WebPusher(_FreshSubscription(
-                endpoint=message.endpoint, keys={"p256dh": message.p256dh, "auth": message.auth}))
-            body = pusher.encode(message.payload, "aes128gcm")["body"]
-            # Never follow a redirect: it could point anywhere, inside the network too.
-            async with self._session.post(message.endpoint, data=body, headers=headers,
-                                          timeout=timeout, allow_redirects=False) as response:
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
-                # Only a refusal's text is worth reading, and only its beginning.
-                answer = b"" if status < 300 else await _beginning(response)
+            body = encrypt(message.payload, message.p256dh, message.auth)
+            request = b"".join((b"POST ", target.encode(), self._head(route, message),
+                                b"%d\r\n\r\n" % len(body), body))
+            answer = await self._pool.post(
+                route.origin, request,
+                min(deadline, now + self.connect_timeout + self.read_timeout))
         except TimeoutError:
             return PushResult(message.subscription_id, "retry", detail="timed out")
-        except aiohttp.ClientConnectorError as exc:
-            if isinstance(exc.os_error, UnsafeAddress):
-                return PushResult(message.subscription_id, "rejected",
-                                  detail=clean_detail(exc.os_error))
-            return self._connection_error(message, exc)
-        except aiohttp.ClientError as exc:
-            return self._connection_error(message, exc)
+        except UnsafeAddress as exc:
+            return PushResult(message.subscription_id, "rejected", detail=clean_detail(exc))
+        except (OSError, AnswerError) as exc:
+            return PushResult(message.subscription_id, "retry",
+                              detail=clean_detail(f"connection error: {type(exc).__name__}: {exc}"))
         except Exception as exc:  # a broken key or URL in one subscription must not stop a batch
-            log.exception("push to %s failed before sending", message.subscription_id)
+            if isinstance(exc, ValueError):  # the device's keys (BadSubscriptionKeys)
+                log.warning("push to %s not sent: %s", message.subscription_id, exc)
+            else:
+                log.exception("push to %s failed before sending", message.subscription_id)
             return PushResult(message.subscription_id, "rejected",
                               detail=clean_detail(f"could not send: {type(exc).__name__}: {exc}"))
-        outcome, wait = classify(status, retry_after)
-        text = answer.decode("utf-8", errors="replace")
-        detail = "" if outcome == "sent" else clean_detail(f"{status} {text}")
-        return PushResult(message.subscription_id, outcome, status, wait, detail)
+        outcome, wait = classify(answer.status, answer.retry_after)
+        if outcome == "sent":
+            return PushResult(message.subscription_id, outcome, answer.status)
+        text = answer.body.decode("utf-8", errors="replace")
+        detail = clean_detail(f"{answer.status} {text}")
+        return PushResult(message.subscription_id, outcome, answer.status, wait, detail)
 
-    @staticmethod
-    def _connection_error(message: PushMessage, exc: Exception) -> PushResult:
-        return PushResult(message.subscription_id, "retry",
-                          detail=clean_detail(f"connection error: {type(exc).__name__}: {exc}"))
+    def _route(self, prefix: str) -> _Route:
+        if len(self._routes) >= MAX_ROUTES:
+            self._routes.clear()
+        route = self._routes[prefix] = _Route(prefix, self.policy)
+        return route
+
+    def _head(self, route: _Route, message: PushMessage) -> bytes:
+        """Everything of the request from `` HTTP/1.1`` to ``Content-Length: ``, prebuilt."""
+        if self.signer.clock() >= route.renew_at:
+            headers, route.renew_at = self.signer.signed_for(route.audience)
+            route.authorization, route.heads = headers["Authorization"], {}
+        key = (message.ttl, message.urgency, message.topic)
+        head = route.heads.get(key)
+        if head is None:
+            lines = [" HTTP/1.1", f"Host: {route.origin.host_header.decode()}",
+                     f"Authorization: {route.authorization}", f"TTL: {int(message.ttl)}",
+                     f"Urgency: {message.urgency}"]
+            if message.topic:
+                lines.append(f"Topic: {message.topic}")
+            lines += ["Content-Encoding: aes128gcm", "Content-Type: application/octet-stream",
+                      "Content-Length: "]
+            head = route.heads[key] = "\r\n".join(lines).encode("latin-1")
+        return head

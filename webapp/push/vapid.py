@@ -90,15 +90,19 @@ class VapidSigner:
         self.signatures_made = 0
 
     def headers_for(self, endpoint: str) -> dict[str, str]:
-        origin = origin_of(endpoint)
+        return dict(self.signed_for(origin_of(endpoint))[0])
+
+    def signed_for(self, origin: str) -> tuple[dict[str, str], int]:
+        """The headers for ``origin`` (shared: never change them), and the clock time from
+        which they must be asked for again."""
         now = int(self.clock())
         with self._lock:
             cached = self._cache.get(origin)
             if cached and cached[0] - now > RENEW_BEFORE:
-                return dict(cached[1])
+                return cached[1], cached[0] - RENEW_BEFORE
             expires = now + TOKEN_LIFETIME
             claims = {"sub": self.subject, "aud": origin, "exp": expires}
             headers = self.vapid.sign(claims)
             self.signatures_made += 1
             self._cache[origin] = (expires, headers)
-            return dict(headers)
+            return headers, expires - RENEW_BEFORE

@@ -15,14 +15,15 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from webapp.auth.models import User
 from webapp.calendar import local_date, local_to_utc, zone_of
 from webapp.extensions import db
-from webapp.push import planning
+from webapp.push import planning, sql
 from webapp.push.claims import Claim, Verdict
-from webapp.push.models import kind_allowed
+from webapp.push.models import ReminderSettings, kind_allowed
 from webapp.push.placement import allowed_moment
 from webapp.push.sender import PushResult
-from webapp.push.sql import D, R, among
+from webapp.push.sql import D, R, S, id_array
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def rules_say(claim: Claim, user, settings: dict, now: datetime) -> Verdict | No
         return Verdict("cancelled", "the account is paused")
     if claim.kind == "test":
         return None
-    prefs = settings.get(claim.user_id) or planning.settings_for(claim.user_id)
+    prefs = settings_of(claim.user_id, settings)
     if not kind_allowed(prefs, claim.kind):
         return Verdict("cancelled", "this kind of reminder is switched off")
     allowed = allowed_moment(now, prefs, zone_of(user))
@@ -48,15 +49,51 @@ def rules_say(claim: Claim, user, settings: dict, now: datetime) -> Verdict | No
     return None
 
 
+def settings_of(user_id, settings: dict):
+    """From the settings ``people`` read: the person's own, else the defaults (kept there)."""
+    prefs = settings.get(user_id)
+    if prefs is None:
+        prefs = settings[user_id] = planning.default_settings(user_id)
+    return prefs
+
+
+def people(user_ids, pg: bool) -> tuple[dict, dict]:
+    """Each person (id, timezone, disabled_at), and their reminder settings where saved."""
+    if pg:
+        rows = sql.run(sql.PEOPLE, ids=id_array(user_ids)).all()
+        return {r.id: r for r in rows}, {r.id: r for r in rows if r.settings_of is not None}
+    user_ids = list(user_ids)
+    U, T = User.__table__, ReminderSettings.__table__
+    users = db.session.execute(select(U.c.id, U.c.timezone, U.c.disabled_at)
+                               .where(U.c.id.in_(user_ids)))
+    settings = db.session.execute(select(T).where(T.c.user_id.in_(user_ids)))
+    return {u.id: u for u in users}, {row.user_id: row for row in settings}
+
+
+def devices_of(user_ids, pg: bool) -> dict[uuid.UUID, list]:
+    """Each person's subscribed devices (id, user_id, endpoint, p256dh, auth)."""
+    found: dict[uuid.UUID, list] = defaultdict(list)
+    if pg:
+        rows = sql.run(sql.DEVICES, ids=id_array(user_ids))
+    else:
+        rows = db.session.execute(select(S.c.id, S.c.user_id, S.c.endpoint, S.c.p256dh,
+                                         S.c.auth).where(S.c.user_id.in_(list(user_ids))))
+    for row in rows:
+        found[row.user_id].append(row)
+    return found
+
+
 def delivered_devices(reminder_ids, pg: bool) -> dict[uuid.UUID, set]:
     """The devices each reminder already reached in an earlier round."""
     reached: dict[uuid.UUID, set] = defaultdict(set)
     if not reminder_ids:
         return reached
-    for reminder_id, subscription_id in db.session.execute(
-        select(D.c.reminder_id, D.c.subscription_id)
-        .where(among(D.c.reminder_id, reminder_ids, pg), D.c.outcome == "sent")
-    ):
+    if pg:
+        rows = sql.run(sql.DELIVERED, ids=id_array(reminder_ids))
+    else:
+        rows = db.session.execute(select(D.c.reminder_id, D.c.subscription_id).where(
+            D.c.reminder_id.in_(list(reminder_ids)), D.c.outcome == "sent"))
+    for reminder_id, subscription_id in rows:
         reached[reminder_id].add(subscription_id)
     return reached
 
@@ -71,12 +108,16 @@ class DailyCap:
         self.sent_today: dict[uuid.UUID, set] = defaultdict(set)
         if not users:
             return
-        rows = db.session.execute(
-            select(R.c.user_id, R.c.id, D.c.attempted_at)
-            .join(D, D.c.reminder_id == R.c.id)
-            .where(among(R.c.user_id, list(users), pg), R.c.kind != "test",
-                   D.c.outcome == "sent", D.c.attempted_at >= now - timedelta(hours=27))
-        )
+        since = now - timedelta(hours=27)
+        if pg:
+            rows = sql.run(sql.SENT_SINCE, ids=id_array(users), since=since)
+        else:
+            rows = db.session.execute(
+                select(R.c.user_id, R.c.id, D.c.attempted_at)
+                .join(D, D.c.reminder_id == R.c.id)
+                .where(R.c.user_id.in_(list(users)), R.c.kind != "test",
+                       D.c.outcome == "sent", D.c.attempted_at >= since)
+            )
         for user_id, reminder_id, attempted_at in rows:
             zone = zone_of(users[user_id])
             if local_date(attempted_at, zone) == local_date(now, zone):
@@ -86,7 +127,7 @@ class DailyCap:
         """None when the claim fits today (and is counted); else a move to tomorrow."""
         if claim.kind == "test":
             return None
-        prefs = self.settings.get(claim.user_id) or planning.settings_for(claim.user_id)
+        prefs = settings_of(claim.user_id, self.settings)
         counted = self.sent_today[claim.user_id]
         if claim.id in counted or len(counted) < prefs.daily_cap:
             counted.add(claim.id)
