@@ -1,79 +1,51 @@
-"""The Web Push message encryption (RFC 8291, "aes128gcm" content coding of RFC 8188).
+"""The Web Push message encryption (RFC 8291, "aes128gcm" content coding of RFC 8188), by
+pywebpush: every message gets a fresh P-256 key pair of its own, whose Diffie-Hellman secret
+with the browser's key, mixed with the browser's auth secret and a random salt, gives the
+AES-128-GCM key and nonce. The body is one record: salt, record size, the key pair's public
+half, then the ciphertext of the payload and its delimiter.
 
-Every message gets a fresh P-256 key pair of its own; its Diffie-Hellman secret with the
-browser's key, mixed with the browser's auth secret and a random salt, gives the AES-128-GCM
-key and nonce (HKDF-SHA-256, written out as its two HMACs because each output is shorter than
-one hash). The body is one record: salt, record size, the key pair's public half, then the
-ciphertext of the payload followed by the last-record delimiter, no padding.
-
-This is what pywebpush does through http_ece, minus the layers around it: it runs once per
+Here the browser's keys are checked first (a broken key is the device's problem, named as
+such), and pywebpush's defensive copy of the subscription is spared: it runs once per
 message, so its cost is the floor of what sending a reminder costs.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
-import os
-
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pywebpush import WebPusher, WebPushException
 
 RECORD_SIZE = 4096
 # One record: 86 bytes of header, a 16-byte tag and the delimiter leave this much payload.
 MAX_PLAINTEXT = RECORD_SIZE - 86 - 16 - 1
-
-_CURVE = ec.SECP256R1()
-_ECDH = ec.ECDH()
-_INFO = b"WebPush: info\x00"
-_CEK_INFO = b"Content-Encoding: aes128gcm\x00\x01"
-_NONCE_INFO = b"Content-Encoding: nonce\x00\x01"
-_HEADER_MIDDLE = RECORD_SIZE.to_bytes(4, "big") + b"\x41"  # rs, then idlen = 65
 
 
 class BadSubscriptionKeys(ValueError):
     """The browser's public key or auth secret is not what RFC 8291 asks for."""
 
 
-def decode_b64url(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise BadSubscriptionKeys("not base64url") from exc
+class _FreshSubscription(dict):
+    """A subscription dict made for one message: pywebpush's deep copy of it would only
+    cost time, so copying returns it as it is."""
+
+    def __deepcopy__(self, memo):
+        return self
 
 
-def encrypt(
-    plaintext: bytes,
-    p256dh: str,
-    auth: str,
-    *,
-    salt: bytes | None = None,
-    private_key: ec.EllipticCurvePrivateKey | None = None,
-) -> bytes:
+def encrypt(plaintext: bytes, p256dh: str, auth: str, *, endpoint: str = "") -> bytes:
     """The aes128gcm body carrying ``plaintext`` to the browser whose subscription keys are
-    ``p256dh`` and ``auth`` (base64url, as the browser hands them over). ``salt`` and
-    ``private_key`` are for reproducing the RFC's example; leave them out otherwise."""
+    ``p256dh`` and ``auth`` (base64url, as the browser hands them over)."""
     if len(plaintext) > MAX_PLAINTEXT:
         raise ValueError(f"a push message holds at most {MAX_PLAINTEXT} bytes")
-    ua_public = decode_b64url(p256dh)
-    auth_secret = decode_b64url(auth)
+    if not isinstance(p256dh, str) or not isinstance(auth, str):
+        raise BadSubscriptionKeys("p256dh and auth are base64url text")
+    try:  # pywebpush decodes the keys here (and would take a compressed or short one)
+        pusher = WebPusher(_FreshSubscription(endpoint=endpoint or "https://push.invalid/",
+                                              keys={"p256dh": p256dh, "auth": auth}))
+    except (ValueError, WebPushException) as exc:
+        raise BadSubscriptionKeys("p256dh and auth are base64url") from exc
+    ua_public, auth_secret = pusher.receiver_key, pusher.auth_key
     if len(ua_public) != 65 or ua_public[0] != 4 or len(auth_secret) != 16:
         raise BadSubscriptionKeys("p256dh must be an uncompressed P-256 point, auth 16 bytes")
-    try:
-        receiver = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, ua_public)
+    try:  # and loads the browser's key here, which must be a point on P-256
+        return pusher.encode(plaintext, "aes128gcm")["body"]
     except ValueError as exc:
         raise BadSubscriptionKeys("p256dh is not a point on P-256") from exc
-    private_key = private_key or ec.generate_private_key(_CURVE)
-    as_public = private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    shared = private_key.exchange(_ECDH, receiver)
-    # HKDF(auth_secret, ecdh_secret, "WebPush: info" || 0 || ua_public || as_public, 32)
-    prk_key = hmac.digest(auth_secret, shared, "sha256")
-    ikm = hmac.digest(prk_key, _INFO + ua_public + as_public + b"\x01", "sha256")
-    salt = salt if salt is not None else os.urandom(16)
-    prk = hmac.digest(salt, ikm, "sha256")
-    cek = hmac.digest(prk, _CEK_INFO, "sha256")[:16]
-    nonce = hmac.digest(prk, _NONCE_INFO, "sha256")[:12]
-    ciphertext = AESGCM(cek).encrypt(nonce, plaintext + b"\x02", None)
-    return salt + _HEADER_MIDDLE + as_public + ciphertext

@@ -1,6 +1,6 @@
 """Encrypting and posting Web Push messages, many in flight at once, on a private event loop.
 
-Each message is encrypted (``webapp.push.encryption``, RFC 8291 aes128gcm) and posted over
+Each message is encrypted by pywebpush (``webapp.push.encryption``, RFC 8291 aes128gcm) and posted over
 connections kept alive per push service (``webapp.push.http``); around that, this module adds
 what a reliable sender needs: explicit timeouts, VAPID headers signed once per push-service
 origin, TTL/Urgency/Topic, only public push services (``webapp.push.endpoints``), and a plain
@@ -282,7 +282,7 @@ class PushSender:
             return PushResult(message.subscription_id, "rejected", detail=route.refusal)
         target = found[2] if found[2].startswith("/") else "/" + found[2]
         try:
-            body = encrypt(message.payload, message.p256dh, message.auth)
+            body = encrypt(message.payload, message.p256dh, message.auth, endpoint=endpoint)
             request = b"".join((b"POST ", target.encode(), self._head(route, message),
                                 b"%d\r\n\r\n" % len(body), body))
             answer = await self._pool.post(
