@@ -1,7 +1,8 @@
 """Encrypting and posting Web Push messages, many in flight at once, on a private event loop.
 
-Each message is encrypted by pywebpush (``webapp.push.encryption``, RFC 8291 aes128gcm) and posted over
-connections kept alive per push service (``webapp.push.http``); around that, this module adds
+Each message is encrypted by pywebpush (``webapp.push.encryption``, RFC 8291 aes128gcm) and
+posted over connections kept alive per push service (``webapp.push.http``); around that, this
+module adds
 what a reliable sender needs: explicit timeouts, VAPID headers signed once per push-service
 origin, TTL/Urgency/Topic, only public push services (``webapp.push.endpoints``), and a plain
 verdict for every answer, handed back as soon as it arrives.
