@@ -17,19 +17,26 @@ let signingOut = null;
 let leaving = false; // this page is being left: what it was doing is picked up on the next
 window.addEventListener("pagehide", () => { leaving = true; });
 
+/** A ``tag`` element labelled by the heading it starts with. */
+function titled(tag, className, level, headingId, text) {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.setAttribute("aria-labelledby", headingId);
+  const heading = document.createElement(level);
+  heading.id = headingId;
+  heading.textContent = text;
+  element.append(heading);
+  return element;
+}
+
 function progress(text) {
   let dialog = document.getElementById("tend-signing-out");
   if (!dialog) {
-    dialog = document.createElement("dialog");
+    dialog = titled("dialog", "signing-out", "h2", "tend-signing-out-title", "Signing out");
     dialog.id = "tend-signing-out";
-    dialog.className = "signing-out";
-    dialog.setAttribute("aria-labelledby", "tend-signing-out-title");
-    const title = document.createElement("h2");
-    title.id = "tend-signing-out-title";
-    title.textContent = "Signing out";
     const step = document.createElement("p");
     step.setAttribute("role", "status");
-    dialog.append(title, step);
+    dialog.append(step);
     dialog.addEventListener("cancel", (event) => event.preventDefault()); // Esc does not stop it
     document.body.append(dialog);
   }
@@ -108,17 +115,13 @@ export function signOut() {
  * stays asked for, so it finishes with the next connection). Say so, in place of the page. */
 function clearedWhileOffline() {
   const main = document.getElementById("main");
-  const section = document.createElement("section");
-  section.className = "card signed-out-offline";
-  section.setAttribute("aria-labelledby", "signed-out-offline-heading");
-  const heading = document.createElement("h1");
-  heading.id = "signed-out-offline-heading";
-  heading.textContent = "This device is cleared";
+  const section = titled("section", "card signed-out-offline", "h1",
+    "signed-out-offline-heading", "This device is cleared");
   const gone = document.createElement("p");
   gone.textContent = "Your drafts, recordings waiting to sync, the pages Tend kept for offline use and the offline copy of your safety plan are gone from this device.";
   const later = document.createElement("p");
   later.textContent = "Tend could not be reached, so your sign-in ends the moment there is a connection again, here or the next time Tend opens. You can also end it from another device, under Account, Signed-in devices.";
-  section.append(heading, gone, later);
+  section.append(gone, later);
   page.stopRetrying(); // nothing is left to send
   document.getElementById("messages")?.replaceChildren(); // "kept on this device" is no more
   main?.replaceChildren(section);

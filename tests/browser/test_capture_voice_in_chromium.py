@@ -36,6 +36,16 @@ def speak(page, milliseconds: int) -> None:
     expect(voice.get_by_role("button", name="Record again")).to_be_visible()
 
 
+def offline_on_capture(context, email: str):
+    """Signed up on this phone, everything kept for offline use, then no signal, on capture."""
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_up(page, email)
+    wait_until_kept_for_offline(page)
+    context.set_offline(True)
+    page.goto("/capture")
+    return page
+
+
 def test_a_voice_note_recorded_in_capture_plays_from_its_entry(phone_with_microphone, tmp_path):
     context = phone_with_microphone
     page = context.pages[0] if context.pages else context.new_page()
@@ -78,11 +88,7 @@ def test_a_voice_note_alone_recorded_offline_again_becomes_an_entry_when_online(
     phone_with_microphone, tmp_path
 ):
     context = phone_with_microphone
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_up(page, "moss@example.org")
-    wait_until_kept_for_offline(page)
-    context.set_offline(True)
-    page.goto("/capture")
+    page = offline_on_capture(context, "moss@example.org")
     expect(page.get_by_role("heading", name="Right now")).to_be_visible()
     save = page.get_by_role("button", name="Save")
     expect(save).to_be_disabled()
@@ -145,11 +151,7 @@ def test_a_voice_note_whose_refused_draft_is_discarded_still_reaches_the_journal
     phone_with_microphone,
 ):
     context = phone_with_microphone
-    page = context.pages[0] if context.pages else context.new_page()
-    sign_up(page, "fern@example.org")
-    wait_until_kept_for_offline(page)
-    context.set_offline(True)
-    page.goto("/capture")
+    page = offline_on_capture(context, "fern@example.org")
     page.get_by_text("Tender", exact=True).first.click()
     page.locator("label.chip-toggle", has_text="Raw").click()
     speak(page, 1_500)

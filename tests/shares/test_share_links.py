@@ -14,7 +14,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from tests.arc import person
-from tests.shares.story import write_arc
 from webapp.auth.models import SecurityEvent
 from webapp.errors import ValidationError
 from webapp.events import account_erased, daily_upkeep
@@ -29,16 +28,6 @@ T0 = utcnow().replace(microsecond=0)
 def options(**changes) -> links.LinkOptions:
     values = {"sharer_name": "Sam", "expires_days": 7, "once": False, "passphrase": None}
     return links.LinkOptions(**(values | changes))
-
-
-@pytest.fixture
-def arc(alice):
-    return write_arc()
-
-
-@pytest.fixture
-def owner(arc):
-    return person("alice@example.org")
 
 
 def share_entries(owner, arc, *names, now=T0, **option_changes) -> links.MadeShare:

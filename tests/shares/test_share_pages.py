@@ -12,16 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.shares.story import make_link, open_link, split, write_arc
+from tests.shares.story import make_link, open_link, split
 from webapp.extensions import db
 from webapp.shares import links, opening
 from webapp.shares.models import Share
 from webapp.types import utcnow
-
-
-@pytest.fixture
-def arc(alice):
-    return write_arc()
 
 
 def text(response) -> str:

@@ -10,9 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.arc import person
 from tests.media.helpers import Uploader, photo_bytes, tone_encoded
-from tests.shares.story import make_link, open_link, split, write_arc
+from tests.shares.story import make_link, open_link, split
 from webapp.extensions import db
 from webapp.media import storage
 from webapp.media.library import add_picture, remove_media
@@ -22,16 +21,6 @@ from webapp.shares.models import Share, SharedMedia, SharedMediaChunk, ShareView
 from webapp.types import utcnow
 
 T0 = utcnow().replace(microsecond=0)
-
-
-@pytest.fixture
-def arc(alice):
-    return write_arc()
-
-
-@pytest.fixture
-def owner(arc):
-    return person("alice@example.org")
 
 
 @pytest.fixture
