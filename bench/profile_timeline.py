@@ -1,7 +1,7 @@
 """Where a signed-in request to the timeline spends its time: cProfile on the test client.
 
 Prints requests per second of Python time, then own time grouped by library and the top
-functions, with the page cache warm and with it turned off (``TIMELINE_CACHE``).
+functions, with the page cache warm and with it turned off (``PAGE_CACHE``).
 Usage: .venv/bin/python bench/profile_timeline.py [requests] [path]
 """
 
@@ -36,14 +36,14 @@ def group_of(filename: str) -> str:
 
 def make_client(instance: str, cache: bool):
     os.environ["TEND_INSTANCE_PATH"] = instance
-    os.environ["TEND_TIMELINE_CACHE"] = "1" if cache else "0"
+    os.environ["TEND_PAGE_CACHE"] = "1" if cache else "0"
     sys.path.insert(0, ROOT)
     from webapp import create_app
     from webapp.auth import services as auth
     from webapp.extensions import db
     from webapp.journal import services as journal
 
-    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "TIMELINE_CACHE": cache,
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "PAGE_CACHE": cache,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/profile.db"})
     with app.app_context():
         db.create_all()

@@ -139,7 +139,7 @@ def main() -> None:
         prepare_tend(env)
         hello, hello_url = serve("bench.hello_app:app", env)
         cached, cached_url = serve("wsgi:app", env)
-        uncached, uncached_url = serve("wsgi:app", {**env, "TEND_TIMELINE_CACHE": "0"})
+        uncached, uncached_url = serve("wsgi:app", {**env, "TEND_PAGE_CACHE": "0"})
         results: dict = {"hello_world": {}, "with_cache": {}, "without_cache": {}}
         try:
             cookies = {"with_cache": (cached_url, sign_in(cached_url)),

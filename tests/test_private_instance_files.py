@@ -25,7 +25,7 @@ def serve_from(folder, monkeypatch):
         with db.engine.begin() as connection:
             connection.execute(text("PRAGMA journal_mode=WAL"))
             connection.execute(text("INSERT INTO users (id, email, password_hash, data_key, "
-                                    "timezone, lock_after_minutes, journal_version, "
+                                    "timezone, lock_after_minutes, content_version, "
                                     "failed_unlocks, created_at) VALUES ('0'||hex(randomblob(15)),"
                                     " 'a@example.org', 'x', x'00', 'UTC', 5, 0, 0, "
                                     "CURRENT_TIMESTAMP)"))

@@ -42,6 +42,7 @@ def _init_ready_pages(app: Flask) -> None:
     """Kept answers to repeated signed-in reads (webapp/web/ready_pages.py), checked against
     the device session with one query of their own."""
     from webapp.auth.devices import unchanged_since
+    from webapp.auth.writes import note_writes_of_this_request
     from webapp.extensions import db
     from webapp.monitoring import request_recorder
     from webapp.web.ready_pages import ReadyPagesMiddleware
@@ -54,6 +55,7 @@ def _init_ready_pages(app: Flask) -> None:
             return unchanged_since(connection, token_hash, fingerprint)
 
     app.wsgi_app = ReadyPagesMiddleware(app.wsgi_app, check, request_recorder(app))
+    app.after_request(note_writes_of_this_request)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

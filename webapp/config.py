@@ -219,9 +219,10 @@ def load_config(instance_path: Path) -> dict:
         # HTTPS referrer check to compare; the per-session token and SameSite cookies remain.
         "WTF_CSRF_SSL_STRICT": False,
         "ENTRIES_PER_PAGE": 20,
-        # Keep each device's rendered first timeline page in memory for a few minutes
-        # (webapp/journal/cache.py); off, every view renders it anew.
-        "TIMELINE_CACHE": _flag("TEND_TIMELINE_CACHE", True),
+        # Keep each device's signed-in pages (the timeline's first page, Today, Practices,
+        # Insights) in memory for a few minutes, and answer the same request again with them
+        # (webapp/web/ready_pages.py, webapp/journal/cache.py); off, every view renders anew.
+        "PAGE_CACHE": _flag("TEND_PAGE_CACHE", True),
         # Crisis resources for the host's country (JSON or TOML); the defaults are US-based.
         "SUPPORT_FILE": os.environ.get("TEND_SUPPORT_FILE") or None,
         # The master key wrapping every data key; without it, the instance keyring file.

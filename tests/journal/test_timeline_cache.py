@@ -15,15 +15,15 @@ from webapp.journal.models import Entry
 TOKEN_IN_FORM = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def test_any_change_to_an_entry_bumps_its_owners_journal_version(alice):
+def test_any_change_to_an_entry_bumps_its_owners_content_version(alice):
     alice.submit("/entries", {"body": "one"})
     user = db.session.scalar(select(User))
-    before = user.journal_version
+    before = user.content_version
     entry = db.session.scalar(select(Entry))
     entry.body = "changed by a script, not a page"
     db.session.commit()
     db.session.refresh(user)
-    assert user.journal_version == before + 1
+    assert user.content_version == before + 1
     assert "changed by a script" in alice.get("/journal").get_data(as_text=True)
 
 

@@ -6,8 +6,17 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.crypto import current_keyring
 from webapp.extensions import db
@@ -33,8 +42,9 @@ class User(UserMixin, db.Model):
     lock_after_minutes: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
     # Wrong PINs on any of their devices since the last right one (or the last sign-in).
     failed_unlocks: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Grows whenever any of their entries changes; keys the rendered-timeline cache.
-    journal_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Grows whenever anything they keep in Tend changes (entries, media, journeys, practices,
+    # intentions …, through any path): pages made before then are not sent again.
+    content_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Light, dark, or following the device (content.THEMES); kept on the device too.
     theme: Mapped[str] = mapped_column(String(8), default="system", server_default="system")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -114,3 +124,29 @@ class SecurityEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     device = None  # str | None, the readable text once opened; not a column
+
+
+def note_content_changed(session: Session | Connection, user_ids) -> None:
+    """Their ``content_version`` grows, in the session's transaction: pages made from what
+    they kept before are not sent again. For writes the ORM does not see (Core statements
+    outside a person's own request)."""
+    if user_ids:
+        session.execute(
+            update(User)
+            .where(User.id.in_(set(user_ids)))
+            .values(content_version=User.content_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_owned_changes(session: Session, flush_context) -> None:
+    """Whatever path changed something a person owns (pages, sync, scripts, the importer),
+    their content version grows in the same transaction."""
+    owners = {
+        owner
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if (owner := getattr(obj, "user_id", None)) is not None and not isinstance(obj, User)
+    }
+    if owners:
+        note_content_changed(session.connection(), owners)

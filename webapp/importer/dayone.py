@@ -12,7 +12,7 @@ from collections import Counter
 
 from sqlalchemy import delete, select
 
-from webapp.auth.models import User
+from webapp.auth.models import User, note_content_changed
 from webapp.extensions import db
 from webapp.importer.attachments import WHAT, attach
 from webapp.importer.common import (
@@ -135,16 +135,17 @@ def import_day_one(user: User, data: dict, files: Files | None = None) -> Import
     db.session.commit()
     for record, entry_id in attachments:
         _photos(user, record, entry_id, files, summary)
-    _drop_empty(photo_only, summary)
+    _drop_empty(user, photo_only, summary)
     return summary
 
 
-def _drop_empty(entry_ids: list[uuid.UUID], summary: ImportSummary) -> None:
+def _drop_empty(user: User, entry_ids: list[uuid.UUID], summary: ImportSummary) -> None:
     """An entry that was only a photo, whose photo could not be stored, is not kept empty."""
     for entry_id in entry_ids:
         if db.session.scalar(select(Media.id).where(Media.entry_id == entry_id).limit(1)):
             continue
         db.session.execute(delete(Entry).where(Entry.id == entry_id))
+        note_content_changed(db.session, [user.id])
         summary.imported["entries"] -= 1
         summary.skip("entries", "has no text, and its photo could not be stored")
     db.session.commit()

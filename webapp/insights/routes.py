@@ -16,12 +16,15 @@ from webapp.intentions.services import list_intentions
 from webapp.journal.timeline import entries_by_phase
 from webapp.journeys.arc import get_journey_or_404, position_at
 from webapp.types import utcnow
+from webapp.web import ready_pages
 
 
 @bp.get("/insights")
 @login_required
 def insights():
-    current = position_at(current_user).journey  # the journey the person is integrating now
+    position = position_at(current_user)
+    current = position.journey  # the journey the person is integrating now
+    ready_pages.offer_page(changes_at=position.upcoming.started_at if position.upcoming else None)
     return render_template(
         "insights/insights.html",
         mood=charts.mood_chart(current_user),

@@ -13,10 +13,8 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
-    event,
-    update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
 from webapp.content import MOODS
@@ -85,20 +83,3 @@ class Entry(db.Model):
 
     def __repr__(self) -> str:
         return f"<Entry {self.id} v{self.version}>"
-
-
-@event.listens_for(Session, "after_flush")
-def _bump_journal_versions(session: Session, flush_context) -> None:
-    """Whatever path changed an entry (pages, sync, scripts), its owner's journal version grows."""
-    owners = {
-        obj.user_id
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, Entry) and obj.user_id is not None
-    }
-    if owners:
-        session.connection().execute(
-            update(User)
-            .where(User.id.in_(owners))
-            .values(journal_version=User.journal_version + 1)
-            .execution_options(synchronize_session=False)
-        )

@@ -8,12 +8,10 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required
 from htmx_flask import make_response
 
-from webapp.calendar import local_date, local_day_bounds, zone_of
 from webapp.errors import ValidationError
 from webapp.journal import bp, services
 from webapp.journal.cache import timeline_pages
 from webapp.journal.timeline import timeline_page
-from webapp.types import utcnow
 from webapp.web import ready_pages
 from webapp.web.views import form_page, htmx_target, wants_fragment
 
@@ -22,24 +20,13 @@ def _per_page() -> int:
     return current_app.config["ENTRIES_PER_PAGE"]
 
 
-def _offer_ready_page() -> None:
-    """The plain first page may be sent again as it is, while the person and this device
-    read the same, for at most the page cache's minutes and never past local midnight."""
-    device = current_user.device_session
-    zone = zone_of(current_user)
-    now = utcnow()
-    _, midnight = local_day_bounds(local_date(now, zone), zone)
-    seconds = min(timeline_pages.ttl, (midnight - now).total_seconds())
-    ready_pages.offer(current_user.id, device.id, device.token_hash, device.fingerprint, seconds)
-
-
 @bp.get("/journal")
 @login_required
 def timeline():
     query = request.args.get("q", "").strip()[:200]
     cursor = request.args.get("before")
     cacheable = (
-        current_app.config["TIMELINE_CACHE"]
+        current_app.config["PAGE_CACHE"]
         and not query and not cursor and not wants_fragment() and "_flashes" not in session
     )
     if cacheable:
@@ -47,12 +34,12 @@ def timeline():
         key = (
             current_user.id,
             current_user.device_session.id,
-            current_user.journal_version,
+            current_user.content_version,
             current_user.timezone,
             current_user.lock_after_minutes if current_user.lock_pin_hash else None,
             _per_page(),
         )
-        _offer_ready_page()
+        ready_pages.offer_page()
         cached = timeline_pages.get(key)
         if cached is not None:
             return cached

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.errors import ValidationError
@@ -110,13 +110,7 @@ def _finish(user: User, media: Media, target, background: bool = False) -> None:
     media.entry_id = entry.id
     storage.drop_chunks(media, UPLOAD)
     media.status, media.processing_until, media.problem = "ready", None, None
-    media.updated_at = utcnow()
-    # The journal's rendered pages show attachments: let them be drawn again.
-    db.session.execute(
-        update(User).where(User.id == user.id)
-        .values(journal_version=User.journal_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    media.updated_at = utcnow()  # its owner's pages are drawn again (content_version)
     db.session.commit()
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import g
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select
 
-from webapp.auth.models import User
+from webapp.auth.models import User, note_content_changed
 from webapp.calendar import zone_of
 from webapp.extensions import db
 from webapp.journal.models import Entry
@@ -74,27 +74,16 @@ def get_ready_or_none(user: User, media_id: uuid.UUID) -> Media | None:
     return db.session.scalar(ready_media(user).where(Media.id == media_id))
 
 
-def _bump_journal(user_id: uuid.UUID) -> None:
-    db.session.execute(
-        update(User).where(User.id == user_id)
-        .values(journal_version=User.journal_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def remove_media(media: Media) -> None:
     """Delete an item and its bytes for good."""
     db.session.execute(delete(MediaChunk).where(MediaChunk.media_id == media.id))
-    user_id = media.user_id
     db.session.delete(media)
-    _bump_journal(user_id)
     db.session.commit()
 
 
 def show_in_brief(media: Media, shown: bool) -> Media:
     media.in_brief = bool(shown)
     media.updated_at = utcnow()
-    _bump_journal(media.user_id)
     db.session.commit()
     return media
 
@@ -122,7 +111,6 @@ def add_picture(user: User, entry: Entry, data: bytes, *, drawing: bool = False)
     db.session.flush()
     store_image(media, clean)
     media.status = "ready"
-    _bump_journal(user.id)
     db.session.commit()
     return media
 
@@ -194,12 +182,14 @@ def library(user: User) -> list[tuple[Media, Entry | None]]:
 
 def forget_uploads_idle_since(moment: datetime) -> int:
     """Delete unfinished uploads untouched since ``moment`` (any person's); how many."""
-    stale = list(db.session.scalars(
-        select(Media.id).where(Media.status != "ready", Media.updated_at < moment)
-    ))
+    rows = db.session.execute(
+        select(Media.id, Media.user_id).where(Media.status != "ready", Media.updated_at < moment)
+    ).all()
+    stale = [media_id for media_id, _ in rows]
     if stale:
         db.session.execute(delete(MediaChunk).where(MediaChunk.media_id.in_(stale)))
         db.session.execute(delete(Media).where(Media.id.in_(stale)))
+        note_content_changed(db.session, [owner for _, owner in rows])
         db.session.commit()
     return len(stale)
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from webapp.content import PRACTICES_BY_ID, WEEKDAY_NAMES, practices_by_group
 from webapp.errors import ValidationError
 from webapp.practices import bp, services
+from webapp.web import ready_pages
 from webapp.web.views import wants_fragment
 
 
@@ -26,6 +27,7 @@ def _back() -> str:
 @login_required
 def index():
     mine = services.practices_today(current_user)
+    ready_pages.offer_page()  # today's ticks and this week's counts move on at midnight
     return render_template(
         "practices/index.html",
         mine=mine,

@@ -15,7 +15,7 @@ from flask import abort
 from sqlalchemy import delete, func, select
 
 from webapp import events
-from webapp.auth.models import User
+from webapp.auth.models import User, note_content_changed
 from webapp.calendar import local_date, week_start, zone_of
 from webapp.content import PRACTICES_BY_ID, WEEKDAY_NAMES, Practice
 from webapp.errors import ValidationError
@@ -183,6 +183,7 @@ def undo_today(user: User, chosen: ChosenPractice, moment: datetime | None = Non
             PracticeLog.done_on == today,
         )
     )
+    note_content_changed(db.session, [user.id])
     db.session.commit()
     return result.rowcount or 0
 

@@ -14,6 +14,7 @@ from webapp.journeys.arc import position_at
 from webapp.practices.services import practices_today
 from webapp.today import bp
 from webapp.types import utcnow
+from webapp.web import ready_pages
 from webapp.web.views import htmx_target, wants_fragment
 
 
@@ -42,6 +43,8 @@ def today():
     prompt = todays_prompt(current_user, position.phase, after=request.args.get("after"))
     if wants_fragment() and htmx_target() == "today-prompt":
         return _page(prompt, position, only_prompt=True)
+    # Time alone changes this page at midnight and when a planned journey begins.
+    ready_pages.offer_page(changes_at=position.upcoming.started_at if position.upcoming else None)
     return _page(prompt, position, only_prompt=False,
                  resurfaced=resurfaced_entry(current_user, now))
 

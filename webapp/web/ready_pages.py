@@ -1,13 +1,20 @@
 """Ready pages: a signed-in read answered again, byte for byte, without running Flask.
 
-Opening the journal is the most frequent request, and it is usually a repeat: the same
-device, the same cookie, the same headers, nothing changed since. A view that renders such
-a page may offer it (``offer()``); the middleware then keeps the whole answer (status,
-headers, body, as sent) in this process's memory for that device. When exactly the same
-request comes again, one indexed query reads the device session and its person, and only
-if they read as they did when the page was made (same columns, no lock, no expiry, no
-touch due: ``unchanged``) is the kept answer sent. Anything else, or any doubt, goes the
-full way through Flask. The request is still logged and counted.
+Opening the journal, Today, Practices or Insights is usually a repeat: the same device, the
+same cookie, the same headers, nothing changed since. A view that renders such a page may
+offer it (``offer_page()``); the middleware then keeps the whole answer (status, headers,
+body, as sent) in this process's memory for that device. When exactly the same request
+comes again, one indexed query reads the device session and its person, and only if they
+read as they did when the page was made (same columns, no lock, no expiry, no touch due:
+``unchanged_since``) is the kept answer sent. Anything else, or any doubt, goes the full way
+through Flask. The request is still logged and counted.
+
+What a page shows that is not in those two rows is covered by the person's
+``content_version``, one of their columns: it grows with any change to what they keep, made
+through the ORM anywhere (``webapp.auth.models``) or by any write request of theirs
+(``webapp.auth.writes``), so Core statements in views are covered too. What changes
+with time alone is covered by the page's own limit: local midnight, the next journey's
+start, and never more than ``KEEP_SECONDS``.
 
 Bounded (``MAX_ITEMS``), for minutes at most, never on disk; dropped when the device signs
 out or locks and when the account is erased (docs/security.md).
@@ -20,12 +27,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from flask import request
+from flask import current_app, request, session
+from flask_login import current_user
 
 from webapp import events
+from webapp.calendar import local_date, local_day_bounds, zone_of
+from webapp.types import utcnow
+from webapp.web.views import wants_fragment
 
 MAX_ITEMS = 256
+KEEP_SECONDS = 300.0  # a kept page is made again after five minutes at most
 ENVIRON_KEY = "tend.ready_page"
 
 
@@ -58,6 +71,26 @@ def offer(user_id, device_session_id, token_hash: str, fingerprint: tuple | None
     request.environ[ENVIRON_KEY] = Offer(
         user_id, device_session_id, token_hash, fingerprint, request.url_rule.rule, seconds
     )
+
+
+def offer_page(*, changes_at: datetime | None = None) -> None:
+    """Let this signed-in page be sent again while the person and this device read the same,
+    for ``KEEP_SECONDS`` at most, never past local midnight (the day's prompt, practices and
+    phase move on) or ``changes_at`` (when time alone changes it). Only a whole page asked
+    for plainly: no query, no htmx swap, no message waiting to be shown."""
+    if (
+        not current_app.config["PAGE_CACHE"] or request.args or wants_fragment()
+        or "_flashes" in session
+    ):
+        return
+    device = current_user.device_session
+    now = utcnow()
+    zone = zone_of(current_user)
+    _, until = local_day_bounds(local_date(now, zone), zone)
+    if changes_at is not None and changes_at > now:
+        until = min(until, changes_at)
+    offer(current_user.id, device.id, device.token_hash, device.fingerprint,
+          min(KEEP_SECONDS, (until - now).total_seconds()))
 
 
 def request_key(environ) -> tuple:
