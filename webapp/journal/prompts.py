@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.auth.models import User
 from webapp.calendar import local_date, zone_of
@@ -17,17 +17,18 @@ from webapp.types import utcnow
 RECENT_PROMPT_DAYS = 21
 
 
+_ANSWERED_SINCE = select(Entry.prompt_id).where(
+    Entry.user_id == bindparam("user_id"),
+    Entry.prompt_id.is_not(None),
+    Entry.deleted_at.is_(None),
+    Entry.created_at >= bindparam("since"),
+)
+
+
 def recently_answered(user: User, moment: datetime, days: int = RECENT_PROMPT_DAYS) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(Entry.prompt_id).where(
-                Entry.user_id == user.id,
-                Entry.prompt_id.is_not(None),
-                Entry.deleted_at.is_(None),
-                Entry.created_at >= moment - timedelta(days=days),
-            )
-        )
-    )
+    return set(db.session.scalars(
+        _ANSWERED_SINCE, {"user_id": user.id, "since": moment - timedelta(days=days)}
+    ))
 
 
 def prompt_pool(phase: str | None) -> list[Prompt]:

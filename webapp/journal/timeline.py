@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from webapp.auth.models import User
 from webapp.content import PHASE_ORDER, PHASES
@@ -154,20 +154,23 @@ def entries_by_phase(user: User, journey: Journey) -> list[tuple[str, str, list[
     ]
 
 
+_WRITTEN_BETWEEN = select(Entry).where(
+    Entry.user_id == bindparam("user_id"),
+    Entry.deleted_at.is_(None),
+    Entry.created_at >= bindparam("start"),
+    Entry.created_at <= bindparam("end"),
+)
+
+
 def resurfaced_entry(user: User, moment: datetime | None = None) -> Entry | None:
     """An entry written about a month ago, so it can come back at a good moment."""
     moment = moment or utcnow()
     target = moment - timedelta(days=30)
-    candidates = list(
-        db.session.scalars(
-            select(Entry).where(
-                Entry.user_id == user.id,
-                Entry.deleted_at.is_(None),
-                Entry.created_at >= moment - timedelta(days=33),
-                Entry.created_at <= moment - timedelta(days=27),
-            )
-        )
-    )
+    candidates = list(db.session.scalars(_WRITTEN_BETWEEN, {
+        "user_id": user.id,
+        "start": moment - timedelta(days=33),
+        "end": moment - timedelta(days=27),
+    }))
     if not candidates:
         return None
     return min(candidates, key=lambda e: (abs(e.created_at - target), str(e.id)))

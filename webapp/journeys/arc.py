@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.auth.models import User
 from webapp.calendar import days_since, zone_of
@@ -106,17 +106,54 @@ class ArcPosition:
         return PHASES[self.phase].name if self.phase else None
 
 
+# Built once (statements are the costly part of a small read): the journey begun most recently
+# at a moment and the next one planned, in one query; and the arc's settings as plain values.
+_AROUND = select(Journey).where(Journey.id.in_([
+    select(Journey.id)
+    .where(Journey.user_id == bindparam("user_id"), Journey.started_at <= bindparam("moment"))
+    .order_by(Journey.started_at.desc(), Journey.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(Journey.id)
+    .where(Journey.user_id == bindparam("user_id"), Journey.started_at > bindparam("moment"))
+    .order_by(Journey.started_at, Journey.id)
+    .limit(1)
+    .scalar_subquery(),
+]))
+_ARC_SETTINGS = select(
+    IntegrationSettings.reflection_days,
+    IntegrationSettings.meaning_days,
+    IntegrationSettings.phase_override,
+).where(IntegrationSettings.user_id == bindparam("user_id"))
+
+
+def journeys_around(user: User, moment: datetime) -> tuple[Journey | None, Journey | None]:
+    """The journey begun most recently at ``moment`` and the next one planned."""
+    journey = upcoming = None
+    for found in db.session.scalars(_AROUND, {"user_id": user.id, "moment": moment}):
+        if found.started_at <= moment:
+            journey = found
+        else:
+            upcoming = found
+    return journey, upcoming
+
+
+def _arc_settings(user: User) -> tuple[int, int, str | None]:
+    """(reflection days, meaning days, phase set by hand), the defaults when never saved."""
+    row = db.session.execute(_ARC_SETTINGS, {"user_id": user.id}).first()
+    return tuple(row) if row else (DEFAULT_REFLECTION_DAYS, DEFAULT_MEANING_DAYS, None)
+
+
 def position_at(user: User, moment: datetime | None = None) -> ArcPosition:
     """Day N and phase at ``moment``: from the latest journey, unless set by hand."""
     moment = moment or utcnow()
-    settings = get_settings(user)
-    journey = journey_before(user, moment)
-    upcoming = next_journey_after(user, moment)
+    reflection_days, meaning_days, phase_override = _arc_settings(user)
+    journey, upcoming = journeys_around(user, moment)
     day = days_since(journey.started_at, moment, zone_of(user)) if journey else None
-    if settings.phase_override in PHASES:
-        return ArcPosition(journey, day, settings.phase_override, True, upcoming)
+    if phase_override in PHASES:
+        return ArcPosition(journey, day, phase_override, True, upcoming)
     phase = (
-        phase_for_day(day, settings.reflection_days, settings.meaning_days)
+        phase_for_day(day, reflection_days, meaning_days)
         if day is not None
         else None
     )

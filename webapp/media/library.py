@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import g
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import bindparam, case, delete, func, select
 
 from webapp.auth.models import User, note_content_changed
 from webapp.calendar import zone_of
@@ -204,16 +204,21 @@ def abandoned_uploads(user: User) -> list[Media]:
 # --- Today, the brief, export -------------------------------------------------------------------
 
 
+_MEMOS_SINCE = (
+    select(Media, Entry).join(Entry, Entry.id == Media.entry_id)
+    .where(Media.user_id == bindparam("user_id"), Media.status == "ready",
+           Media.kind == "memo", Entry.deleted_at.is_(None),
+           Entry.created_at >= bindparam("start"))
+    .order_by(Entry.created_at, Media.created_at)
+)
+_MEMOS_BETWEEN = _MEMOS_SINCE.where(Entry.created_at < bindparam("end"))
+
+
 def memos_between(user: User, start: datetime, end: datetime | None) -> list[tuple[Media, Entry]]:
-    query = (
-        select(Media, Entry).join(Entry, Entry.id == Media.entry_id)
-        .where(Media.user_id == user.id, Media.status == "ready", Media.kind == "memo",
-               Entry.deleted_at.is_(None), Entry.created_at >= start)
-        .order_by(Entry.created_at, Media.created_at)
-    )
+    query, values = _MEMOS_SINCE, {"user_id": user.id, "start": start}
     if end is not None:
-        query = query.where(Entry.created_at < end)
-    return [(media, entry) for media, entry in db.session.execute(query).all()]
+        query, values["end"] = _MEMOS_BETWEEN, end
+    return [(media, entry) for media, entry in db.session.execute(query, values).all()]
 
 
 def chosen_pictures(user: User, start: datetime, end: datetime | None) -> list[tuple[Media, Entry]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import abort
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, case, delete, func, select
 
 from webapp import events
 from webapp.auth.models import User, note_content_changed
@@ -135,9 +135,14 @@ def get_chosen_or_404(user: User, chosen_id: uuid.UUID) -> ChosenPractice:
     return chosen
 
 
+def _in_order(chosen: ChosenPractice) -> tuple:
+    """Practices by the time of day they are planned for (unplanned last), then by name."""
+    return (chosen.time_of_day or time.max, name_of(chosen))
+
+
 def chosen_practices(user: User) -> list[ChosenPractice]:
     items = db.session.scalars(select(ChosenPractice).where(ChosenPractice.user_id == user.id))
-    return sorted(items, key=lambda c: (c.time_of_day or time.max, name_of(c)))
+    return sorted(items, key=_in_order)
 
 
 def name_of(chosen: ChosenPractice) -> str:
@@ -208,39 +213,45 @@ class PracticeToday:
         return "Once this week" if n == 1 else f"{n} times this week"
 
 
+_WEEK = (
+    select(
+        PracticeLog.chosen_practice_id,
+        func.count().label("times"),
+        func.max(case((PracticeLog.done_on == bindparam("today"), 1), else_=0)).label("done"),
+    )
+    .where(
+        PracticeLog.user_id == bindparam("user_id"),
+        PracticeLog.done_on >= bindparam("monday"),
+        PracticeLog.done_on <= bindparam("today"),
+    )
+    .group_by(PracticeLog.chosen_practice_id)
+    .subquery()
+)
+# Built once: each chosen practice with this week's ticks and whether today's is done.
+_CHOSEN_WITH_WEEK = (
+    select(ChosenPractice, _WEEK.c.times, _WEEK.c.done)
+    .outerjoin(_WEEK, _WEEK.c.chosen_practice_id == ChosenPractice.id)
+    .where(ChosenPractice.user_id == bindparam("user_id"))
+)
+
+
 def practices_today(
     user: User, moment: datetime | None = None, *, only_scheduled: bool = False
 ) -> list[PracticeToday]:
     """Each chosen practice with today's state and this week's count, in local time."""
     today = local_date(moment or utcnow(), zone_of(user))
-    monday = week_start(today)
-    counts = dict(
-        db.session.execute(
-            select(PracticeLog.chosen_practice_id, func.count())
-            .where(
-                PracticeLog.user_id == user.id,
-                PracticeLog.done_on >= monday,
-                PracticeLog.done_on <= today,
-            )
-            .group_by(PracticeLog.chosen_practice_id)
-        ).all()
-    )
-    done = set(
-        db.session.scalars(
-            select(PracticeLog.chosen_practice_id).where(
-                PracticeLog.user_id == user.id, PracticeLog.done_on == today
-            )
-        )
-    )
+    rows = db.session.execute(
+        _CHOSEN_WITH_WEEK, {"user_id": user.id, "today": today, "monday": week_start(today)}
+    ).all()
     items = [
         PracticeToday(
-            c,
-            PRACTICES_BY_ID.get(c.practice_id),
-            c.runs_on(today),
-            c.id in done,
-            counts.get(c.id, 0),
+            chosen,
+            PRACTICES_BY_ID.get(chosen.practice_id),
+            chosen.runs_on(today),
+            bool(done_today),
+            times or 0,
         )
-        for c in chosen_practices(user)
+        for chosen, times, done_today in sorted(rows, key=lambda row: _in_order(row[0]))
     ]
     if only_scheduled:
         items = [i for i in items if i.scheduled_today or i.done_today]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from webapp.auth.models import User
 from webapp.auth.passwords import hash_secret, validate_credentials, verify
@@ -76,8 +76,11 @@ def codes_left(user: User) -> int:
     )
 
 
+_HAS_CODES = select(exists().where(RecoveryCode.user_id == bindparam("user_id")))
+
+
 def has_had_codes(user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(RecoveryCode.user_id == user.id))))
+    return bool(db.session.scalar(_HAS_CODES, {"user_id": user.id}))
 
 
 def recovery_codes_missing() -> bool:
