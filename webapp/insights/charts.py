@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from webapp.auth.models import User
 from webapp.calendar import local_date, zone_of
@@ -64,17 +64,20 @@ def _mood_y(value: float) -> float:
     return PAD_TOP + inner * (5 - value) / 4
 
 
+_MOODS_SINCE = select(Entry.created_at, Entry.mood).where(
+    Entry.user_id == bindparam("user_id"),
+    Entry.deleted_at.is_(None),
+    Entry.mood.is_not(None),
+    Entry.created_at >= bindparam("since"),
+)
+
+
 def mood_chart(user: User, days: int = 90, moment: datetime | None = None) -> MoodChart:
     """Average mood per local day over the last ``days`` days."""
     moment = moment or utcnow()
     zone = zone_of(user)
     rows = db.session.execute(
-        select(Entry.created_at, Entry.mood).where(
-            Entry.user_id == user.id,
-            Entry.deleted_at.is_(None),
-            Entry.mood.is_not(None),
-            Entry.created_at >= moment - timedelta(days=days),
-        )
+        _MOODS_SINCE, {"user_id": user.id, "since": moment - timedelta(days=days)}
     ).all()
     per_day: dict[date, list[int]] = defaultdict(list)
     for created_at, mood in rows:
@@ -152,15 +155,19 @@ class ArcSummary:
     total: int
 
 
+# Counted by the database, not row by row here.
+_PER_JOURNEY_AND_PHASE = (
+    select(Entry.journey_id, Entry.phase, func.count())
+    .where(Entry.user_id == bindparam("user_id"), Entry.deleted_at.is_(None))
+    .group_by(Entry.journey_id, Entry.phase)
+)
+
+
 def entries_by_journey_and_phase(user: User) -> list[ArcSummary]:
-    rows = db.session.execute(
-        select(Entry.journey_id, Entry.phase).where(
-            Entry.user_id == user.id, Entry.deleted_at.is_(None)
-        )
-    ).all()
     tally: dict[object, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
-    for journey_id, phase in rows:
-        tally[journey_id][phase] += 1
+    for journey_id, phase, count in db.session.execute(_PER_JOURNEY_AND_PHASE,
+                                                       {"user_id": user.id}):
+        tally[journey_id][phase] += count
     summaries = []
     for journey in list_journeys(user):
         phases = tally.pop(journey.id, {})

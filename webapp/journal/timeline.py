@@ -45,7 +45,20 @@ _CARD_COLUMNS = (Entry.id, Entry.user_id, Entry._title, Entry._body, Entry._capt
                  Entry.created_at, Entry.phase, Entry.prompt_id, Entry.conflict_of_id)
 
 
+# The plain first page, the most frequent read, built once.
+_NEWEST_CARDS = (
+    select(*_CARD_COLUMNS)
+    .where(Entry.user_id == bindparam("user_id"), Entry.deleted_at.is_(None))
+    .order_by(Entry.created_at.desc(), Entry.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def _cards(user: User, stmt, limit: int) -> list[EntryCard]:
+    if stmt is None:
+        rows = db.session.execute(_NEWEST_CARDS, {"user_id": user.id, "limit": limit})
+    else:
+        rows = db.session.execute(stmt.with_only_columns(*_CARD_COLUMNS).limit(limit))
     read = text_reader(db.session, user.id)
     return [
         EntryCard(
@@ -56,7 +69,7 @@ def _cards(user: User, stmt, limit: int) -> list[EntryCard]:
             conflict_of_id=conflict_of_id,
         )
         for entry_id, user_id, title, body, capture, mood, created_at, phase, prompt_id,
-        conflict_of_id in db.session.execute(stmt.with_only_columns(*_CARD_COLUMNS).limit(limit))
+        conflict_of_id in rows
     ]
 
 
@@ -102,7 +115,7 @@ def timeline_page(
     stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
     needle = (query or "").strip().casefold()
     if not needle and lean:
-        entries = _cards(user, stmt, per_page + 1)
+        entries = _cards(user, stmt if position else None, per_page + 1)
     elif not needle:
         entries = list(db.session.scalars(stmt.limit(per_page + 1)))
     else:

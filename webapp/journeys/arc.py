@@ -61,14 +61,15 @@ def find_own_journey(user: User, journey_id: object) -> Journey | None:
     )
 
 
+_JOURNEYS = (
+    select(Journey)
+    .where(Journey.user_id == bindparam("user_id"))
+    .order_by(Journey.started_at.desc(), Journey.id.desc())
+)
+
+
 def list_journeys(user: User) -> list[Journey]:
-    return list(
-        db.session.scalars(
-            select(Journey)
-            .where(Journey.user_id == user.id)
-            .order_by(Journey.started_at.desc(), Journey.id.desc())
-        )
-    )
+    return list(db.session.scalars(_JOURNEYS, {"user_id": user.id}))
 
 
 def journey_before(user: User, moment: datetime) -> Journey | None:

@@ -30,14 +30,18 @@ def ready_media(user: User):
     return select(Media).where(Media.user_id == user.id, Media.status == "ready")
 
 
+_HOLDING_MEDIA = (
+    select(Media.entry_id)
+    .where(Media.user_id == bindparam("user_id"), Media.status == "ready")
+    .distinct()
+)
+
+
 def _entries_holding_media(user: User) -> set[uuid.UUID]:
     """Which of the person's entries hold any media: asked once per request."""
     holders = g.get("_media_holders")
     if holders is None or holders[0] != user.id:
-        ids = set(db.session.scalars(
-            select(Media.entry_id).where(Media.user_id == user.id, Media.status == "ready")
-            .distinct()
-        ))
+        ids = set(db.session.scalars(_HOLDING_MEDIA, {"user_id": user.id}))
         holders = g._media_holders = (user.id, ids)
     return holders[1]
 

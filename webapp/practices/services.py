@@ -275,17 +275,20 @@ def recent_logs(user: User, chosen: ChosenPractice, limit: int = 10) -> list[Pra
     )
 
 
+_DONE_PER_DAY = (
+    select(PracticeLog.done_on, func.count())
+    .where(PracticeLog.user_id == bindparam("user_id"), PracticeLog.done_on >= bindparam("first"))
+    .group_by(PracticeLog.done_on)
+)
+
+
 def weekly_counts(
     user: User, weeks: int = 8, moment: datetime | None = None
 ) -> list[tuple[date, int]]:
     """(Monday, practices done that week) for the last ``weeks`` weeks, oldest first."""
     today = local_date(moment or utcnow(), zone_of(user))
     first = week_start(today) - timedelta(weeks=weeks - 1)
-    days = db.session.execute(
-        select(PracticeLog.done_on, func.count())
-        .where(PracticeLog.user_id == user.id, PracticeLog.done_on >= first)
-        .group_by(PracticeLog.done_on)
-    ).all()
+    days = db.session.execute(_DONE_PER_DAY, {"user_id": user.id, "first": first}).all()
     totals = {first + timedelta(weeks=n): 0 for n in range(weeks)}
     for day, count in days:
         totals[week_start(day)] = totals.get(week_start(day), 0) + count

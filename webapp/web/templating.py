@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_time
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp.calendar import in_zone, zone_of
 from webapp.content import (
@@ -43,6 +44,19 @@ def asset_url(filename: str) -> str:
     return url
 
 
+def page_header(with_tabs: bool) -> Markup:
+    """The top bar and tabs (templates/_header.html). They depend only on the page's section
+    and the address root, not on who reads: made once per section, then reused."""
+    known = current_app.extensions.setdefault("tend_page_headers", {})
+    key = (request.script_root, request.endpoint, with_tabs)
+    html = known.get(key)
+    if html is None:
+        template = current_app.jinja_env.get_template("_header.html")
+        rendered = template.render(with_tabs=with_tabs, request=request)  # autoescaped
+        html = known[key] = Markup(rendered)  # noqa: S704
+    return html
+
+
 def _viewer_zone() -> ZoneInfo:
     zone = g.get("_viewer_zone")
     if zone is None:
@@ -67,11 +81,15 @@ def _reader_locale() -> Locale | None:
     return g._reader_locale
 
 
+@lru_cache(maxsize=4096)
+def _clock_in(locale: Locale | None, hour: int, minute: int) -> str:
+    at = time(hour, minute)
+    return format_time(at, "short", locale=locale) if locale else at.strftime("%H:%M")
+
+
 def clock(value: time | datetime) -> str:
     """A wall-clock time as the reader's locale writes it: "10:00 PM" or "22:00"."""
-    at = time(value.hour, value.minute)
-    locale = _reader_locale()
-    return format_time(at, "short", locale=locale) if locale else at.strftime("%H:%M")
+    return _clock_in(_reader_locale(), value.hour, value.minute)
 
 
 def local_time(value: datetime, fmt: str = "%a %-d %b %Y, {clock}") -> str:
@@ -98,8 +116,8 @@ def phase_name(phase: str | None) -> str | None:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
-        asset_url=asset_url, prompt_text=prompt_text, now_local=now_local, phase_name=phase_name,
-        clock=clock,
+        asset_url=asset_url, page_header=page_header, prompt_text=prompt_text,
+        now_local=now_local, phase_name=phase_name, clock=clock,
         moods=MOODS, feeling_words=FEELINGS, intensity_words=INTENSITIES,
         body_regions=BODY_REGIONS, body_qualities=BODY_QUALITIES,
     )
