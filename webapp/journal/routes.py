@@ -7,6 +7,7 @@ import uuid
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from htmx_flask import make_response
+from markupsafe import Markup
 
 from webapp.errors import ValidationError
 from webapp.journal import bp, services
@@ -14,6 +15,15 @@ from webapp.journal.cache import timeline_pages
 from webapp.journal.timeline import timeline_page
 from webapp.web import ready_pages
 from webapp.web.views import form_page, htmx_target, wants_fragment
+
+
+@bp.app_template_global()
+def entry_cards(entries, *, full: bool = False, titled: bool = True) -> Markup:
+    """Entries as cards (templates/journal/_entry_list.html), rendered on their own into one
+    piece of text: included, each of a page's thousand small pieces would pass up through
+    every template around it."""
+    html = render_template("journal/_entry_list.html", entries=entries, full=full, titled=titled)
+    return Markup(html)  # noqa: S704 (the template's own autoescaped output)
 
 
 def _per_page() -> int:
