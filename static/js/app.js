@@ -52,8 +52,11 @@ function holdUntilHtmx(event) {
   if (window.htmx || !htmxUrl || !(event.target instanceof Element)) return;
   const control = event.type === "submit" ? event.target : event.target.closest(HTMX_CONTROLS);
   if (!control || !control.matches(HTMX_CONTROLS)) return;
-  // A click inside a form is the form's to send (its submit event follows).
-  if (event.type === "click" && !control.matches("a, button")) return;
+  if (event.type === "click") {
+    // A click inside a form is the form's to send (its submit event follows); a link opened
+    // in a new tab or window is the browser's.
+    if (!control.matches("a, button") || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  }
   if (sentPlainly.delete(control)) return;
   event.preventDefault();
   event.stopImmediatePropagation();
