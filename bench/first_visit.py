@@ -5,9 +5,11 @@ sends until the service worker has installed, stored the first part of what it k
 editor, the crisis lines, the offline note) and taken control, and the network has then
 been quiet for a second, counts, response headers included.
 Afterwards: the page stays open and the app stores the rest for offline use (capture, the
-recorder, the drawing pad) once the visit has settled (static/js/pwa.js); those bytes are
-counted and shown on their own, with the time they came. Whatever of them the server sends
-before the first visit's window closes counts in the first visit.
+recorder, the drawing pad, htmx) once the visit has settled (static/js/pwa.js); those bytes
+are counted and shown on their own, with the time they came. Whatever of them the server sends
+before the first visit's window closes counts in the first visit. htmx comes to the page with
+that rest, or sooner when the person reaches for a form it enhances (static/js/app.js; the
+benchmark touches nothing): whether the page had it at the end of each window is printed too.
 Repeat visit: the same browser opens the page again; static files must all come from the
 service worker, so the server sends none of them.
 
@@ -126,6 +128,9 @@ KEPT = """async () => {
 }"""
 
 
+HTMX_ON_PAGE = "() => Boolean(window.htmx)"
+
+
 def wait_until_kept(page, part: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not page.evaluate(KEPT)[part]:
@@ -182,6 +187,7 @@ def measure() -> dict:
                 wait_until_kept(page, "first")
                 wait_for_quiet(counter)
                 first = list(counter.log)
+                htmx_first = page.evaluate(HTMX_ON_PAGE)
 
                 counter.reset()
                 started = time.monotonic()
@@ -189,6 +195,7 @@ def measure() -> dict:
                 later_seconds = time.monotonic() - started
                 wait_for_quiet(counter)
                 later = list(counter.log)
+                htmx_later = page.evaluate(HTMX_ON_PAGE)
 
                 counter.reset()
                 page.goto(url + "/", wait_until="networkidle")
@@ -198,7 +205,8 @@ def measure() -> dict:
         finally:
             server.shutdown()
             thread.join(timeout=5)
-    return {"first": first, "later": later, "later_seconds": later_seconds, "repeat": repeat}
+    return {"first": first, "later": later, "later_seconds": later_seconds, "repeat": repeat,
+            "htmx": (htmx_first, htmx_later)}
 
 
 def report(results: dict) -> bool:
@@ -220,6 +228,9 @@ def report(results: dict) -> bool:
     for path, status, size in sorted(later, key=lambda row: -row[2]):
         print(f"  {size:>7,} B  {status}  {path}")
     print(f"  total {later_total:,} B = {later_total / 1024:.1f} KB")
+    htmx_first, htmx_later = results["htmx"]
+    print(f"htmx running on the page: at the end of the first visit {'yes' if htmx_first else 'no'}, "
+          f"once the rest was kept {'yes' if htmx_later else 'no'}")
     print(f"Repeat visit, {len(repeat)} responses:")
     for path, status, size in repeat:
         print(f"  {size:>7,} B  {status}  {path}")

@@ -1,5 +1,98 @@
 // Small progressive enhancements; every page works without this file.
 
+// htmx lets forms and links answer in place. Each of them is a plain form or link too, so
+// htmx comes only to pages that have one, and on a first visit only once it is wanted: at
+// once when Tend's service worker is here already (htmx then comes from the device), else
+// when the person reaches for such a control (a tap, a focus) or once the visit has settled
+// and the worker keeps the rest of Tend (pwa.js says "tend:settled"). A control used before
+// htmx has come waits for it, then goes on as htmx sends it; if htmx cannot come, the
+// control goes as a plain form or link, or with no connection at all says so as htmx does.
+const HTMX_CONTROLS = "[hx-get], [hx-post], [hx-put], [hx-patch], [hx-delete]";
+const HTMX_PATIENCE_MS = 4000; // like a page on one bar of signal (sw.js)
+const htmxUrl = document.querySelector('meta[name="tend-htmx"]')?.content;
+let htmxComing = null;
+
+function pageLoaded() {
+  if (document.readyState === "complete") return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+}
+
+/** htmx, once: true when it runs (it reads the page as it starts), false if it cannot come. */
+function loadHtmx() {
+  if (window.htmx) return Promise.resolve(true);
+  if (!htmxUrl) return Promise.resolve(false);
+  // htmx starts on DOMContentLoaded, or at once when the page has loaded: never in between.
+  htmxComing ||= pageLoaded().then(() => new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = htmxUrl;
+    script.onload = () => resolve(Boolean(window.htmx));
+    script.onerror = () => {
+      script.remove();
+      htmxComing = null; // the next use asks again
+      resolve(false);
+    };
+    document.head.append(script);
+  }));
+  return htmxComing;
+}
+
+const waitingForHtmx = new WeakSet();
+const sentPlainly = new WeakSet();
+
+function sendAgain(control, submitter) {
+  if (control instanceof HTMLFormElement) {
+    control.requestSubmit(submitter && submitter.form === control ? submitter : null);
+  } else {
+    control.click();
+  }
+}
+
+/** A control used before htmx is here: held until htmx has come, then sent again. */
+function holdUntilHtmx(event) {
+  if (window.htmx || !htmxUrl || !(event.target instanceof Element)) return;
+  const control = event.type === "submit" ? event.target : event.target.closest(HTMX_CONTROLS);
+  if (!control || !control.matches(HTMX_CONTROLS)) return;
+  if (event.type === "click") {
+    // A click inside a form is the form's to send (its submit event follows); a link opened
+    // in a new tab or window is the browser's.
+    if (!control.matches("a, button") || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  }
+  if (sentPlainly.delete(control)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  if (waitingForHtmx.has(control)) return; // tapped again meanwhile
+  waitingForHtmx.add(control);
+  const submitter = event.submitter;
+  const patience = new Promise((resolve) => setTimeout(() => resolve(false), HTMX_PATIENCE_MS));
+  Promise.race([loadHtmx(), patience]).then((ready) => {
+    waitingForHtmx.delete(control);
+    if (!control.isConnected) return;
+    if (!ready && !navigator.onLine) {
+      // As htmx says when a request cannot go: the words stay, drafts are kept (pwa.js).
+      control.dispatchEvent(new CustomEvent("htmx:sendError", { bubbles: true, detail: { elt: control } }));
+      return;
+    }
+    if (!ready) sentPlainly.add(control);
+    sendAgain(control, submitter);
+  });
+}
+
+document.addEventListener("submit", holdUntilHtmx, true);
+document.addEventListener("click", holdUntilHtmx, true);
+
+if (htmxUrl && document.querySelector(HTMX_CONTROLS)) {
+  if (!("serviceWorker" in navigator) || navigator.serviceWorker.controller) {
+    loadHtmx();
+  } else {
+    const reachedFor = (event) => {
+      if (event.target instanceof Element && event.target.closest(HTMX_CONTROLS)) loadHtmx();
+    };
+    document.addEventListener("pointerdown", reachedFor, { capture: true, passive: true });
+    document.addEventListener("focusin", reachedFor, true);
+    document.addEventListener("tend:settled", loadHtmx, { once: true });
+  }
+}
+
 // Fill in the browser's timezone on forms that ask for it (registration).
 for (const input of document.querySelectorAll("input[data-detect-timezone]")) {
   if (!input.value) {

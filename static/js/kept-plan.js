@@ -1,5 +1,6 @@
 // The safety plan, kept on this device only when the person chose it here, so it opens with
-// no connection (on the offline Support page). Removed when Tend locks or signs out.
+// no connection (on the offline Support page). Removed when Tend locks or signs out. Loaded
+// by pwa.js where it matters: where a page offers to keep the plan, or someone chose it here.
 const { deviceIsLocked } = self.tendDevice; // device.js
 
 const PLAN = "safety-plan";

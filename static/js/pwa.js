@@ -43,13 +43,25 @@ async function registerWorker() {
 }
 
 // The worker keeps what the first moment without a connection needs while it installs; the
-// rest (capture, the recorder, the drawing pad) once the first visit is over, so that visit
-// stays light: as soon as a later page opens, when the person leaves the app, or when the
-// first page has been open and quiet for a few seconds. Asking again costs nothing.
+// rest (capture, the recorder, the drawing pad, htmx) once the first visit is over, so that
+// visit stays light: as soon as a later page opens, when the person leaves the app, or when
+// the first page has been open and quiet for a few seconds. Asking again costs nothing.
+// Once the rest is kept, the page hears "tend:settled" (app.js then brings htmx from it).
 const SETTLED_MS = 5000;
 
 function askToKeepTheRest() {
   navigator.serviceWorker?.controller?.postMessage({ type: "keep-the-rest" });
+}
+
+/** What the worker holds ({first, later}), once what it is storing just now is stored. */
+function kept() {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => resolve(event.data);
+    worker.postMessage({ type: "kept" }, [channel.port2]);
+  });
 }
 
 function pause(ms) {
@@ -72,8 +84,11 @@ async function keepTheRestOnceSettled() {
     }
     await pause(SETTLED_MS);
   }
-  if ("requestIdleCallback" in window) requestIdleCallback(askToKeepTheRest, { timeout: SETTLED_MS });
-  else askToKeepTheRest();
+  if ("requestIdleCallback" in window) {
+    await new Promise((resolve) => requestIdleCallback(resolve, { timeout: SETTLED_MS }));
+  }
+  askToKeepTheRest();
+  if ((await kept())?.later) document.dispatchEvent(new CustomEvent("tend:settled"));
 }
 
 /** Tell the person, once, that a new version of Tend is now running. */
@@ -375,5 +390,22 @@ function followLatePage() {
   navigator.serviceWorker.controller.postMessage({ type: "late-page", url: asked.href }, [channel.port2]);
 }
 
-// Classic scripts (drafts.js, sync-core.js) run before modules, so both exist by now.
+// The safety plan kept on this device (kept-plan.js) matters only where a page offers to keep
+// it, and everywhere once someone chose to keep it here (the copy is refreshed and shown
+// offline, or forgotten when the device locks or another account opens): else nothing is kept.
+function keptPlanWhereItMatters() {
+  const url = document.querySelector('meta[name="tend-kept-plan"]')?.content;
+  let chosen = null;
+  try {
+    chosen = localStorage.getItem("tend-keep-plan");
+  } catch {
+    chosen = null; // no storage: nothing can have been kept
+  }
+  if (url && (chosen || document.querySelector("[data-keep-plan]"))) {
+    import(url).catch(() => {});
+  }
+}
+
+// Classic scripts (drafts.js, sync-core.js, device.js) run before modules, so they exist by now.
+keptPlanWhereItMatters();
 start();

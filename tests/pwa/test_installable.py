@@ -118,10 +118,11 @@ def test_what_the_worker_keeps_holds_the_same_versioned_urls_the_pages_use(alice
     everything = set(first["assets"]) | set(later["assets"])
     # A kept page of the first part opens offline with what the first part keeps. (The script
     # that clears the device comes with the later part: the editor loads it only when someone
-    # asks for that, after the session ended.)
+    # asks for that, after the session ended. So does the kept safety plan's: the offline
+    # Support page loads it only where someone chose to keep the plan, on a page that loaded it.)
     for url in first["pages"]:
         needed = {u for u in static_urls(alice.get(url).get_data(as_text=True))
-                  if "/js/sign-out.js" not in u}
+                  if "/js/sign-out.js" not in u and "/js/kept-plan.js" not in u}
         assert needed <= set(first["assets"]), url
     for url in later["pages"]:
         assert static_urls(alice.get(url).get_data(as_text=True)) <= everything, url
@@ -268,7 +269,7 @@ def test_the_push_handlers_have_their_own_worker_script(client):
 
 def test_static_text_assets_are_sent_with_brotli_to_browsers_that_accept_it(client):
     page = client.get("/login").get_data(as_text=True)
-    htmx_url = re.search(r'src="(/static/vendor/htmx/[^"]+)"', page).group(1)
+    htmx_url = re.search(r'name="tend-htmx" content="(/static/vendor/htmx/[^"]+)"', page).group(1)
     plain = client.get(htmx_url)
     packed = client.get(htmx_url, headers={"Accept-Encoding": "gzip, deflate, br"})
     zipped = client.get(htmx_url, headers={"Accept-Encoding": "gzip"})

@@ -38,6 +38,9 @@ BACKGROUND_COLOUR = "#f6f4ee"
 # offline note) and everything they load. The later part is stored once that first visit
 # is over (static/js/pwa.js asks for it): capture, the recorder and the drawing pad, and the
 # files only pages online use. A new version of an installed Tend stores both at once.
+# The kept safety plan's script is in the later part: the offline Support page loads it only
+# on a device where someone chose to keep the plan, on a page online that loaded it then (and
+# the worker keeps every versioned file a page loads through it).
 FIRST_ASSETS = [
     "css/tend.css",
     "js/theme.js",
@@ -48,7 +51,6 @@ FIRST_ASSETS = [
     "js/device.js",
     "js/sync-core.js",
     "js/pwa.js",
-    "js/kept-plan.js",
     "js/editor.js",
     "icons/favicon-32.png",
 ]
@@ -63,6 +65,7 @@ LATER_ASSETS = [
     "vendor/htmx/htmx-2.0.11.min.js",
     "js/integration.js",
     "js/lock.js",
+    "js/kept-plan.js",
     "icons/icon-192.png",
 ]
 LATER_PAGES = ["pwa.capture", "media.record", "media.draw"]
