@@ -294,10 +294,11 @@ def entry_media(entry) -> list[Media]:
 @bp.app_template_global()
 def media_by_entry(entries) -> dict:
     """The memos and pictures of a list of entries on the page, by entry id (one query)."""
-    if not current_user.is_authenticated:
+    person = current_user._get_current_object()
+    if not person.is_authenticated:
         return {}
     return library.media_of_entries(
-        current_user, [entry.id for entry in entries if entry.user_id == current_user.id]
+        person, [entry.id for entry in entries if entry.user_id == person.id]
     )
 
 

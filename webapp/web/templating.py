@@ -32,16 +32,28 @@ def _file_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def asset_url(filename: str) -> str:
-    """A static file's URL carrying its content hash, so caches can keep it forever.
-    Built once per file and address root (every page names a dozen of them)."""
-    known = current_app.extensions.setdefault("tend_asset_urls", {})
-    key = (request.script_root if has_request_context() else None, filename)
-    url = known.get(key)
-    if url is None:
+class AssetUrls(dict):
+    """File name -> URL, for one address root: each built once (every page names a dozen)."""
+
+    def __missing__(self, filename: str) -> str:
         path = Path(current_app.static_folder) / filename
-        url = known[key] = url_for("static", filename=filename, v=_file_digest(str(path)))
-    return url
+        url = self[filename] = url_for("static", filename=filename, v=_file_digest(str(path)))
+        return url
+
+
+def asset_urls() -> AssetUrls:
+    """The asset URLs of this request's address root, for a template to look up by name."""
+    known = current_app.extensions.setdefault("tend_asset_urls", {})
+    root = request.script_root if has_request_context() else None
+    urls = known.get(root)
+    if urls is None:
+        urls = known[root] = AssetUrls()
+    return urls
+
+
+def asset_url(filename: str) -> str:
+    """A static file's URL carrying its content hash, so caches can keep it forever."""
+    return asset_urls()[filename]
 
 
 def page_header(with_tabs: bool) -> Markup:
@@ -58,10 +70,12 @@ def page_header(with_tabs: bool) -> Markup:
 
 
 def _viewer_zone() -> ZoneInfo:
-    zone = g.get("_viewer_zone")
-    if zone is None:
+    """Asked for every time on a page: found once per request."""
+    try:
+        return g._viewer_zone
+    except AttributeError:
         zone = g._viewer_zone = zone_of(current_user)
-    return zone
+        return zone
 
 
 def _reader_locale() -> Locale | None:
@@ -69,16 +83,19 @@ def _reader_locale() -> Locale | None:
     the browser shows time inputs), so every time on a page reads the same way."""
     if not has_request_context():
         return None
-    if "_reader_locale" not in g:
-        locale = None
-        for tag, _quality in request.accept_languages:
-            try:
-                locale = Locale.parse(tag, sep="-")
-                break
-            except (UnknownLocaleError, ValueError):
-                continue
-        g._reader_locale = locale
-    return g._reader_locale
+    try:
+        return g._reader_locale
+    except AttributeError:
+        pass
+    locale = None
+    for tag, _quality in request.accept_languages:
+        try:
+            locale = Locale.parse(tag, sep="-")
+            break
+        except (UnknownLocaleError, ValueError):
+            continue
+    g._reader_locale = locale
+    return locale
 
 
 @lru_cache(maxsize=4096)
@@ -116,8 +133,8 @@ def phase_name(phase: str | None) -> str | None:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
-        asset_url=asset_url, page_header=page_header, prompt_text=prompt_text,
-        now_local=now_local, phase_name=phase_name, clock=clock,
+        asset_url=asset_url, asset_urls=asset_urls, page_header=page_header,
+        prompt_text=prompt_text, now_local=now_local, phase_name=phase_name, clock=clock,
         moods=MOODS, feeling_words=FEELINGS, intensity_words=INTENSITIES,
         body_regions=BODY_REGIONS, body_qualities=BODY_QUALITIES,
     )
