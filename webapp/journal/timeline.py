@@ -41,15 +41,17 @@ class EntryCard:
     mood_label = Entry.mood_label
 
 
-_CARD_COLUMNS = (Entry.id, Entry.user_id, Entry._title, Entry._body, Entry._capture, Entry.mood,
-                 Entry.created_at, Entry.phase, Entry.prompt_id, Entry.conflict_of_id)
-
-
+# The table's own columns: a Core read, with no ORM statement or loading to pass through.
+_ENTRIES = Entry.__table__
+_CARD_COLUMNS = tuple(_ENTRIES.c[name] for name in (
+    "id", "title", "body", "capture", "mood", "created_at", "phase", "prompt_id",
+    "conflict_of_id",
+))
 # The plain first page, the most frequent read, built once.
 _NEWEST_CARDS = (
     select(*_CARD_COLUMNS)
-    .where(Entry.user_id == bindparam("user_id"), Entry.deleted_at.is_(None))
-    .order_by(Entry.created_at.desc(), Entry.id.desc())
+    .where(_ENTRIES.c.user_id == bindparam("user_id"), _ENTRIES.c.deleted_at.is_(None))
+    .order_by(_ENTRIES.c.created_at.desc(), _ENTRIES.c.id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -60,6 +62,7 @@ def _cards(user: User, stmt, limit: int) -> list[EntryCard]:
     else:
         rows = db.session.execute(stmt.with_only_columns(*_CARD_COLUMNS).limit(limit))
     read = text_reader(db.session, user.id)
+    user_id = user.id
     return [
         EntryCard(
             id=entry_id, user_id=user_id, title=read("title", title) if title is not None else None,
@@ -68,8 +71,8 @@ def _cards(user: User, stmt, limit: int) -> list[EntryCard]:
             mood=mood, created_at=created_at, phase=phase, prompt_id=prompt_id,
             conflict_of_id=conflict_of_id,
         )
-        for entry_id, user_id, title, body, capture, mood, created_at, phase, prompt_id,
-        conflict_of_id in rows
+        for entry_id, title, body, capture, mood, created_at, phase, prompt_id, conflict_of_id
+        in rows
     ]
 
 
@@ -105,21 +108,24 @@ def timeline_page(
     matches them in Python, in pages, rather than asking the database. ``lean`` lists
     EntryCards instead of Entry objects (for showing, not changing).
     """
-    stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
     position = decode_cursor(cursor)
-    if position:
-        when, entry_id = position
-        stmt = stmt.where(
-            or_(Entry.created_at < when, and_(Entry.created_at == when, Entry.id < entry_id))
-        )
-    stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
     needle = (query or "").strip().casefold()
-    if not needle and lean:
-        entries = _cards(user, stmt if position else None, per_page + 1)
-    elif not needle:
-        entries = list(db.session.scalars(stmt.limit(per_page + 1)))
+    if lean and not needle and not position:
+        entries = _cards(user, None, per_page + 1)  # the plain first page: built once
     else:
-        entries = _search(user, stmt, needle, per_page + 1)
+        stmt = select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
+        if position:
+            when, entry_id = position
+            stmt = stmt.where(or_(
+                Entry.created_at < when, and_(Entry.created_at == when, Entry.id < entry_id)
+            ))
+        stmt = stmt.order_by(Entry.created_at.desc(), Entry.id.desc())
+        if not needle and lean:
+            entries = _cards(user, stmt, per_page + 1)
+        elif not needle:
+            entries = list(db.session.scalars(stmt.limit(per_page + 1)))
+        else:
+            entries = _search(user, stmt, needle, per_page + 1)
     more = len(entries) > per_page
     entries = entries[:per_page]
     return TimelinePage(entries, encode_cursor(entries[-1]) if more else None)
