@@ -1,7 +1,7 @@
 """A small per-process cache of rendered timeline pages.
 
 Opening the journal is the most frequent request. Its plain first page is kept rendered per
-person and device until any of their entries changes (User.journal_version), their timezone
+person and device until anything they keep changes (User.content_version), their timezone
 changes, or a few minutes pass. It lives only in this process's memory, never on disk, and
 is dropped when the device signs out or locks, and when the account is erased.
 """
