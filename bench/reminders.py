@@ -280,6 +280,21 @@ def profile_dispatch(app, count: int):
     return handled, shares, total, stream.getvalue()
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database when the server does not have it yet."""
+    import sqlalchemy
+
+    target = sqlalchemy.make_url(url)
+    server = sqlalchemy.create_engine(target.set(database="postgres"),
+                                      isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        known = connection.scalar(sqlalchemy.text(
+            "SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database})
+        if not known:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reminders", type=int, default=100_000)
@@ -290,6 +305,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
     os.environ.setdefault("TEND_INSTANCE_PATH",
                           str(Path(tempfile.gettempdir()) / "tend-bench-instance"))
 
