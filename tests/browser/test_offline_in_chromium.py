@@ -609,6 +609,8 @@ def test_a_locked_device_offline_can_write_but_not_read_earlier_drafts(installed
     page.get_by_label("Your password").first.fill(PASSWORD)
     page.get_by_role("button", name="Turn on the lock").click()
     page.get_by_text("The app lock is on").wait_for()
+    # lock.js, a module of the page, tells the device its lock time once it has run.
+    page.wait_for_function("() => localStorage.getItem('tend-lock-after')")
     wait_until_controlled(page)
 
     context.set_offline(True)
