@@ -5,6 +5,7 @@ network returns, two devices in conflict, and signing out leaving nothing behind
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -468,23 +469,37 @@ def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
     expect(page.get_by_text("Tend was updated")).to_have_count(0)
 
 
-def test_background_sync_sends_drafts_after_tend_was_closed(installed_phone):
+@contextmanager
+def server_refusing_sync(live_server):
+    """Tend's server answers every sync with 503 meanwhile. (Taking the phone offline holds
+    back its pages, but the browser may wake the service worker for a sync it asked for at
+    any moment, and the worker's own requests can get past a page's offline state.)"""
+    views = live_server.app.view_functions
+    sync = views["sync.sync"]
+    views["sync.sync"] = lambda: ("Tend is down for a moment.", 503)
+    try:
+        yield
+    finally:
+        views["sync.sync"] = sync
+
+
+def test_background_sync_sends_drafts_after_tend_was_closed(installed_phone, live_server):
     context, _ = installed_phone
     page = context.pages[0] if context.pages else context.new_page()
     sign_up(page, "lark@example.org")
     wait_until_controlled(page)
 
-    # No signal while the person writes, then they leave the app. (No signal for the service
-    # worker either: a route in the browser would not hold back the worker's own requests,
-    # and the browser may wake it for the sync it asked for at any moment.)
-    page.goto("/write")
-    context.set_offline(True)
-    page.get_by_label("What is here for you today?").fill("Sent by the worker, later.")
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.locator("#draft-status")).to_contain_text("Saved on this device.")
-    page.goto("about:blank")
-    assert stored_entries() == []
-    context.set_offline(False)
+    # No signal while the person writes, then they leave the app; nothing reaches Tend.
+    with server_refusing_sync(live_server):
+        page.goto("/write")
+        context.set_offline(True)
+        page.get_by_label("What is here for you today?").fill("Sent by the worker, later.")
+        page.get_by_role("button", name="Save entry").click()
+        expect(page.locator("#draft-status")).to_contain_text("Saved on this device.")
+        page.goto("about:blank")
+        context.set_offline(False)
+        page.wait_for_timeout(500)  # whatever the worker tries now is refused
+        assert stored_entries() == []
 
     # The browser wakes the service worker when the network is back.
     cdp = context.new_cdp_session(page)
