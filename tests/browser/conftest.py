@@ -9,6 +9,7 @@ import threading
 import wave
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.conftest import CHROMIUM_ARGS, Problems  # noqa: F401 (Problems for the tests)
@@ -126,6 +127,17 @@ def cache_names(page) -> list[str]:
 
 def drafts_on_device(page) -> list[dict]:
     return page.evaluate("async () => await self.tendDrafts.all()")
+
+
+def save_in_the_journal_with_no_signal(context, page, words: str) -> None:
+    """The signal drops as the person presses "Save entry" on the journal page: the entry is
+    kept on the device, said so, and the form is empty for the next one."""
+    context.set_offline(True)
+    page.get_by_label("What is here for you today?").fill(words)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
+    expect(page.get_by_label("What is here for you today?")).to_have_value("")
+    assert [draft["body"] for draft in drafts_on_device(page)] == [words]
 
 
 def wait_for_server(page, check, seconds: float = 15) -> None:

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    drafts_on_device,
     kept_parts,
+    save_in_the_journal_with_no_signal,
     stored_entries,
     wait_until_controlled,
     wait_until_kept_for_offline,
@@ -137,13 +137,9 @@ def test_an_entry_saved_with_no_signal_before_htmx_came_is_kept_on_the_device(in
     page.goto("/journal")
     assert page.evaluate("() => typeof window.htmx") == "undefined"
 
-    words = "Written as the signal went, before anything else had come."
-    context.set_offline(True)
-    page.get_by_label("What is here for you today?").fill(words)
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
-    expect(page.get_by_label("What is here for you today?")).to_have_value("")
-    assert [draft["body"] for draft in drafts_on_device(page)] == [words]
+    save_in_the_journal_with_no_signal(
+        context, page, "Written as the signal went, before anything else had come."
+    )
     assert stored_entries() == []
     context.set_offline(False)
 

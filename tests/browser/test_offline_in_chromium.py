@@ -15,6 +15,7 @@ from tests.browser.conftest import (
     Problems,
     cache_names,
     drafts_on_device,
+    save_in_the_journal_with_no_signal,
     stored_entries,
     wait_for_server,
     wait_until_controlled,
@@ -340,12 +341,7 @@ def test_a_journal_entry_that_cannot_be_sent_is_kept_on_the_device(installed_pho
 
     # The signal drops between opening the journal and pressing "Save entry".
     words = "Typed in the journal as the signal went."
-    context.set_offline(True)
-    page.get_by_label("What is here for you today?").fill(words)
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.get_by_text("this entry is saved on this device")).to_be_visible()
-    expect(page.get_by_label("What is here for you today?")).to_have_value("")
-    assert [d["body"] for d in drafts_on_device(page)] == [words]
+    save_in_the_journal_with_no_signal(context, page, words)
     page.screenshot(path=str(tmp_path / "kept-on-device.png"))
     assert stored_entries() == []
 

@@ -24,7 +24,7 @@ from webapp.web import ready_pages
 def insights():
     position = position_at(current_user)
     current = position.journey  # the journey the person is integrating now
-    ready_pages.offer_page(changes_at=position.upcoming.started_at if position.upcoming else None)
+    ready_pages.offer_page(changes_at=position.upcoming_start)
     return render_template(
         "insights/insights.html",
         mood=charts.mood_chart(current_user),

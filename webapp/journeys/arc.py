@@ -106,6 +106,11 @@ class ArcPosition:
     def phase_name(self) -> str | None:
         return PHASES[self.phase].name if self.phase else None
 
+    @property
+    def upcoming_start(self) -> datetime | None:
+        """When the next planned journey begins: time alone moves the arc on then."""
+        return self.upcoming.started_at if self.upcoming else None
+
 
 # Built once (statements are the costly part of a small read): the journey begun most recently
 # at a moment and the next one planned, in one query; and the arc's settings as plain values.

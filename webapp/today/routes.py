@@ -44,7 +44,7 @@ def today():
     if wants_fragment() and htmx_target() == "today-prompt":
         return _page(prompt, position, only_prompt=True)
     # Time alone changes this page at midnight and when a planned journey begins.
-    ready_pages.offer_page(changes_at=position.upcoming.started_at if position.upcoming else None)
+    ready_pages.offer_page(changes_at=position.upcoming_start)
     return _page(prompt, position, only_prompt=False,
                  resurfaced=resurfaced_entry(current_user, now))
 

@@ -63,34 +63,27 @@ class ReadyPage:
     until: float  # time.monotonic()
 
 
-def offer(user_id, device_session_id, token_hash: str, fingerprint: tuple | None,
-          seconds: float) -> None:
-    """Let the answer to this request be sent again, while nothing it came from changed."""
-    if fingerprint is None or request.url_rule is None:
-        return  # the request wrote to its device session: read it anew next time
-    request.environ[ENVIRON_KEY] = Offer(
-        user_id, device_session_id, token_hash, fingerprint, request.url_rule.rule, seconds
-    )
-
-
 def offer_page(*, changes_at: datetime | None = None) -> None:
     """Let this signed-in page be sent again while the person and this device read the same,
     for ``KEEP_SECONDS`` at most, never past local midnight (the day's prompt, practices and
     phase move on) or ``changes_at`` (when time alone changes it). Only a whole page asked
     for plainly: no query, no htmx swap, no message waiting to be shown."""
+    device = current_user.device_session
     if (
         not current_app.config["PAGE_CACHE"] or request.args or wants_fragment()
-        or "_flashes" in session
+        or "_flashes" in session or request.url_rule is None
+        or device.fingerprint is None  # the request wrote to its device session: read anew
     ):
         return
-    device = current_user.device_session
     now = utcnow()
     zone = zone_of(current_user)
     _, until = local_day_bounds(local_date(now, zone), zone)
     if changes_at is not None and changes_at > now:
         until = min(until, changes_at)
-    offer(current_user.id, device.id, device.token_hash, device.fingerprint,
-          min(KEEP_SECONDS, (until - now).total_seconds()))
+    request.environ[ENVIRON_KEY] = Offer(
+        current_user.id, device.id, device.token_hash, device.fingerprint,
+        request.url_rule.rule, min(KEEP_SECONDS, (until - now).total_seconds()),
+    )
 
 
 def request_key(environ) -> tuple:
