@@ -5,11 +5,12 @@ that held their keys and email. Everyone else's journal stays readable."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PASSWORD
@@ -141,6 +142,34 @@ def test_postgresql_data_files_keep_no_key_to_an_erased_account(app, alice, bob,
     with pytest.raises(KeyringError):
         app.extensions["tend_keyring"].unwrap(secrets["wrapped data key"])
     assert "bob&#39;s words, kept" in bob.get("/journal").get_data(as_text=True)
+
+
+def test_a_busy_neighbour_database_delays_the_rewrite_rather_than_keeping_the_key(
+    app, alice, bob, database_url, no_grace
+):
+    """Another database on the same server (another app, a reporting job) may be writing
+    when the upkeep runs. PostgreSQL then counts the retired row as possibly visible, and a
+    rewrite at that moment would copy it into the new file. The upkeep waits for that
+    transaction to end instead."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("this run is on SQLite: a PostgreSQL server's other databases")
+    write(alice, f"marker {uuid.uuid4().hex}")
+    secrets = secrets_of("alice@example.org")
+    db.session.commit()
+    neighbour = create_engine(url.set(database="postgres"))
+    with neighbour.connect() as other:
+        other.execute(text("SELECT pg_current_xact_id()"))  # a writing transaction, held
+        erase(alice)
+        db.session.commit()
+        threading.Timer(1.5, other.rollback).start()
+        run_daily_upkeep()
+    neighbour.dispose()
+
+    everything = relation_files()
+    assert b"bob@example.org" in everything
+    assert secrets["epoch key"] not in everything, "the retired epoch's key was kept"
+    assert secrets["email"] not in everything
 
 
 def test_the_migration_moves_existing_data_keys_into_an_epoch_and_back(

@@ -161,15 +161,30 @@ def purge_deleted_rows(tables: tuple[str, ...], wait_first: bool = True) -> None
 
 
 def _wait_for_older_transactions(since: datetime) -> None:
+    """Wait until no transaction could make ``VACUUM FULL`` keep the deleted rows.
+
+    Two kinds can: any transaction of this database that began before the deletion (its
+    snapshot may still see the row), and a writing transaction of *any* database on the
+    server that is older than the deletion, since the rewrite's own snapshot then counts
+    the row as possibly visible. The first is read from ``pg_stat_activity`` (Tend's own
+    sessions are always visible to its role); the second from the oldest transaction id still
+    running, which needs no privilege: once it is newer than a transaction id taken now,
+    everything that began before has ended.
+    """
     deadline = time.monotonic() + PURGE_WAIT_SECONDS
-    query = text(
+    same_database = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND pid <> pg_backend_pid() AND xact_start < :since"
     )
-    while time.monotonic() < deadline:
-        with db.engine.connect() as connection:
-            if not connection.execute(query, {"since": since}).scalar():
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        marker = connection.execute(text("SELECT pg_current_xact_id()::text")).scalar()
+        any_database = text(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot()) <= CAST(:marker AS xid8)"
+        )
+        while time.monotonic() < deadline:
+            if (not connection.execute(same_database, {"since": since}).scalar()
+                    and not connection.execute(any_database, {"marker": marker}).scalar()):
                 return
-        time.sleep(0.5)
+            time.sleep(0.5)
     log.warning("a transaction older than the retirement is still open; the next upkeep "
                 "rewrites the table of key epochs again")
