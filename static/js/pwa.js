@@ -91,20 +91,39 @@ async function keepTheRestOnceSettled() {
   if ((await kept())?.later) document.dispatchEvent(new CustomEvent("tend:settled"));
 }
 
-/** Tell the person, once, that a new version of Tend is now running. */
-async function noticeUpdate() {
-  if (!navigator.serviceWorker?.controller) return;
-  const version = await new Promise((resolve) => {
+function askVersion(worker) {
+  return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => resolve(event.data && event.data.version);
-    navigator.serviceWorker.controller.postMessage({ type: "version" }, [channel.port2]);
+    worker.postMessage({ type: "version" }, [channel.port2]);
     setTimeout(() => resolve(null), 5000); // a busy phone may take a moment to answer
   });
-  if (!version) return;
-  const seen = localStorage.getItem("tend-version");
-  localStorage.setItem("tend-version", version);
-  if (seen && seen !== version) {
-    notice("Tend was updated. Everything you wrote is where you left it.", { id: "tend-updated" });
+}
+
+/** A kept page answering for a slow one: the real page replaces it as soon as it comes. */
+function standingIn() {
+  const own = document.body.dataset.shell;
+  return Boolean(own) && location.pathname !== own;
+}
+
+/** Tell the person, once, that a new version of Tend is now running. Only the worker that
+ * still controls the page when it answers counts (an older one may answer just after a new
+ * one took over, which asks again on "controllerchange"); a busy one is asked again. A kept
+ * page standing in for a slow one leaves the note to the real page that replaces it. */
+async function noticeUpdate() {
+  if (standingIn()) return;
+  for (let asked = 0; asked < 4; asked += 1) {
+    const worker = navigator.serviceWorker?.controller;
+    if (!worker) return;
+    const version = await askVersion(worker);
+    if (worker !== navigator.serviceWorker.controller) return;
+    if (!version) continue;
+    const seen = localStorage.getItem("tend-version");
+    localStorage.setItem("tend-version", version);
+    if (seen && seen !== version) {
+      notice("Tend was updated. Everything you wrote is where you left it.", { id: "tend-updated" });
+    }
+    return;
   }
 }
 
@@ -372,10 +391,9 @@ function start() {
  * service worker for the real page, and open it when it arrives, unless the person has
  * started writing here meanwhile (then offer it instead). */
 function followLatePage() {
-  const own = document.body.dataset.shell;
+  if (!standingIn() || !navigator.serviceWorker?.controller) return;
   const asked = new URL(location.href);
   asked.hash = "";
-  if (!own || asked.pathname === own || !navigator.serviceWorker?.controller) return;
   let touched = false;
   document.addEventListener("input", () => { touched = true; }, { once: true });
   const channel = new MessageChannel();
@@ -388,6 +406,11 @@ function followLatePage() {
     notice("The page you asked for has arrived.", { link: { href: asked.href, text: "Open it" }, id: "tend-late-page" });
   };
   navigator.serviceWorker.controller.postMessage({ type: "late-page", url: asked.href }, [channel.port2]);
+  // A new version of Tend took over meanwhile: the page the old one was waiting for went
+  // with it, so ask for the page again (unless the person has started writing here).
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!touched) location.replace(asked.href);
+  }, { once: true });
 }
 
 // The safety plan kept on this device (kept-plan.js) matters only where a page offers to keep

@@ -47,9 +47,13 @@ const LATE_PAGE_MS = 60 * 1000;
 
 {#- Set when the device is being cleared (signing out, erasing): nothing more is kept. #}
 let forgetting = false;
+{#- Stops what this version is downloading to keep: a newer version was found (it keeps
+    everything itself, and cannot take over while this one is still busy), or the device
+    is being cleared. #}
+let keeping = new AbortController();
 
 function fetched(url, init) {
-  return fetch(url, { credentials: "same-origin", ...init }).then((response) => {
+  return fetch(url, { credentials: "same-origin", signal: keeping.signal, ...init }).then((response) => {
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     return response;
   });
@@ -82,11 +86,32 @@ async function holds(part) {
     and whatever else is missing (a part stored while installing is never stored twice). #}
 let rest = null;
 
+{#- A newer version on its way keeps everything itself while it installs: this one keeps
+    nothing more (its cache goes when the newer one takes over, which waits for this one to
+    finish what it is doing). #}
+function superseded() {
+  return Boolean(self.registration.installing || self.registration.waiting);
+}
+
+{#- A newer version was found: stop downloading. The event reaches the newer version's own
+    scope too: harmless before its install starts (nothing is being kept yet), skipped once
+    it has. #}
+let installingHere = false;
+
+function stopKeeping() {
+  keeping.abort();
+  keeping = new AbortController();
+}
+
+self.registration.addEventListener("updatefound", () => {
+  if (!installingHere) stopKeeping();
+});
+
 function keepTheRest() {
   if (!rest) {
     rest = (async () => {
       for (const part of [KEPT.first, KEPT.later]) {
-        if (forgetting) return false;
+        if (forgetting || superseded()) return false;
         if (!(await holds(part))) await keep(part);
       }
       return !forgetting;
@@ -101,6 +126,7 @@ function keepTheRest() {
 }
 
 self.addEventListener("install", (event) => {
+  installingHere = true;
   {#- A first visit stores the first part only. A new version of an installed Tend stores
       both now: the old version's cache goes when it takes over, and nothing kept may go with it. #}
   const parts = self.registration.active ? [KEPT.first, KEPT.later] : [KEPT.first];
@@ -244,7 +270,10 @@ self.addEventListener("message", (event) => {
       port.postMessage({ first: await holds(KEPT.first), later: await holds(KEPT.later) });
     })());
   }
-  if (event.data && event.data.type === "forget") forgetting = true;
+  if (event.data && event.data.type === "forget") {
+    forgetting = true;
+    stopKeeping();
+  }
   {#- A page that just opened asks a version installed on an earlier visit to take over. #}
   if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
 });
