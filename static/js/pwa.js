@@ -53,15 +53,20 @@ function askToKeepTheRest() {
   navigator.serviceWorker?.controller?.postMessage({ type: "keep-the-rest" });
 }
 
-/** What the worker holds ({first, later}), once what it is storing just now is stored. */
-function kept() {
-  const worker = navigator.serviceWorker?.controller;
-  if (!worker) return Promise.resolve(null);
+/** A worker's answer to one message, or null after ``patience`` ms (none: wait for it). */
+function askWorker(worker, message, patience = null) {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => resolve(event.data);
-    worker.postMessage({ type: "kept" }, [channel.port2]);
+    worker.postMessage(message, [channel.port2]);
+    if (patience !== null) setTimeout(() => resolve(null), patience);
   });
+}
+
+/** What the worker holds ({first, later}), once what it is storing just now is stored. */
+function kept() {
+  const worker = navigator.serviceWorker?.controller;
+  return worker ? askWorker(worker, { type: "kept" }) : Promise.resolve(null);
 }
 
 function pause(ms) {
@@ -91,15 +96,6 @@ async function keepTheRestOnceSettled() {
   if ((await kept())?.later) document.dispatchEvent(new CustomEvent("tend:settled"));
 }
 
-function askVersion(worker) {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (event) => resolve(event.data && event.data.version);
-    worker.postMessage({ type: "version" }, [channel.port2]);
-    setTimeout(() => resolve(null), 5000); // a busy phone may take a moment to answer
-  });
-}
-
 /** A kept page answering for a slow one: the real page replaces it as soon as it comes. */
 function standingIn() {
   const own = document.body.dataset.shell;
@@ -115,7 +111,8 @@ async function noticeUpdate() {
   for (let asked = 0; asked < 4; asked += 1) {
     const worker = navigator.serviceWorker?.controller;
     if (!worker) return;
-    const version = await askVersion(worker);
+    // A busy phone may take a moment to answer.
+    const version = (await askWorker(worker, { type: "version" }, 5000))?.version;
     if (worker !== navigator.serviceWorker.controller) return;
     if (!version) continue;
     const seen = localStorage.getItem("tend-version");

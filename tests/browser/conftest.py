@@ -167,11 +167,14 @@ class Holding:
         self.held = 0
 
     def hold(self, method: str, path: str) -> None:
+        """Hold ``method`` requests for ``path``; a path with a query holds only that query."""
         self.requests.add((method, path))
 
     def __call__(self, environ, start_response):
-        asked = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
-        if asked in self.requests and not self.release.is_set():
+        method, path, query = (environ["REQUEST_METHOD"], environ["PATH_INFO"],
+                               environ.get("QUERY_STRING"))
+        asked = {(method, path), (method, f"{path}?{query}")}
+        if asked & self.requests and not self.release.is_set():
             self.held += 1
             self.release.wait(60)
         return self.wsgi_app(environ, start_response)

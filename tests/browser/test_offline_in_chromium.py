@@ -4,7 +4,6 @@ network returns, two devices in conflict, and signing out leaving nothing behind
 
 from __future__ import annotations
 
-import threading
 import uuid
 from contextlib import contextmanager
 
@@ -22,7 +21,6 @@ from tests.browser.conftest import (
     wait_until_controlled,
     wait_until_kept_for_offline,
 )
-from webapp.pwa.routes import NAVIGATION_PATIENCE_MS
 
 pytestmark = pytest.mark.browser
 
@@ -474,55 +472,37 @@ def test_an_update_of_tend_is_picked_up_on_the_next_visit_with_a_gentle_note(
 
 
 def test_the_update_note_waits_for_the_real_page_when_the_network_is_slow(
-    installed_phone, monkeypatch, live_server
+    installed_phone, monkeypatch, holding
 ):
     context, _ = installed_phone
     an_update_waiting_for_the_next_visit(context, monkeypatch, "sorrel@example.org")
     # One bar of signal on the way back: Today takes longer than Tend waits, so a kept page
     # stands in until it comes, then makes way for it.
-    views = live_server.app.view_functions
-    today, answered = views["today.today"], []
-
-    def slow_today(*args, **kwargs):
-        if not answered:
-            answered.append(True)
-            threading.Event().wait(NAVIGATION_PATIENCE_MS / 1000 + 1.5)
-        return today(*args, **kwargs)
-
-    monkeypatch.setitem(views, "today.today", slow_today)
+    holding.hold("GET", "/")
     page = context.new_page()
-    page.goto("/")
+    page.goto("/")  # the kept page, standing in
+    holding.release.set()
     expect(page.locator("body[data-shell]")).to_have_count(0, timeout=20000)
     expect(page.locator("#today-heading")).to_be_visible()
     expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=10000)
 
 
 def test_an_update_takes_over_even_while_the_old_version_is_still_keeping_things(
-    installed_phone, monkeypatch, live_server
+    installed_phone, monkeypatch, live_server, holding
 ):
     """The old version was still downloading what it keeps for offline use (a slow
     connection) when the new one was found: it stops, so the new one can take over at the
     next visit instead of waiting for a download that may take minutes."""
-    from flask import request
+    from webapp.pwa.routes import cache_version
 
-    views = live_server.app.view_functions
-    kept, slow_network = views["pwa.kept_pages"], threading.Event()
-
-    def held_for_the_old_version(*args, **kwargs):
-        if kwargs.get("part") == "later" and request.args.get("v") != "0123456789ab":
-            slow_network.wait(60)
-        return kept(*args, **kwargs)
-
-    monkeypatch.setitem(views, "pwa.kept_pages", held_for_the_old_version)
+    with live_server.app.test_request_context():
+        holding.hold("GET", f"/kept-pages/later?v={cache_version()}")
     context, _ = installed_phone
-    try:
-        an_update_waiting_for_the_next_visit(context, monkeypatch, "bracken@example.org")
-        page = context.new_page()
-        page.goto("/")
-        expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=10000)
-        wait_for_server(page, lambda: cache_names(page) == ["tend-static-0123456789ab"])
-    finally:
-        slow_network.set()
+    an_update_waiting_for_the_next_visit(context, monkeypatch, "bracken@example.org")
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=10000)
+    wait_for_server(page, lambda: cache_names(page) == ["tend-static-0123456789ab"])
 
 
 @contextmanager

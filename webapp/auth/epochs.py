@@ -160,6 +160,14 @@ def purge_deleted_rows(tables: tuple[str, ...], wait_first: bool = True) -> None
                 log.warning("could not rewrite %s now (busy); the next upkeep tries again", table)
 
 
+_OLDER_HERE = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND xact_start < :since"
+)
+_NEW_TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")
+_OLDER_ANYWHERE = text("SELECT pg_snapshot_xmin(pg_current_snapshot()) <= CAST(:marker AS xid8)")
+
+
 def _wait_for_older_transactions(since: datetime) -> None:
     """Wait until no transaction could make ``VACUUM FULL`` keep the deleted rows.
 
@@ -172,18 +180,11 @@ def _wait_for_older_transactions(since: datetime) -> None:
     everything that began before has ended.
     """
     deadline = time.monotonic() + PURGE_WAIT_SECONDS
-    same_database = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND xact_start < :since"
-    )
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        marker = connection.execute(text("SELECT pg_current_xact_id()::text")).scalar()
-        any_database = text(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot()) <= CAST(:marker AS xid8)"
-        )
+        marker = connection.execute(_NEW_TRANSACTION_ID).scalar()
         while time.monotonic() < deadline:
-            if (not connection.execute(same_database, {"since": since}).scalar()
-                    and not connection.execute(any_database, {"marker": marker}).scalar()):
+            if (not connection.execute(_OLDER_HERE, {"since": since}).scalar()
+                    and not connection.execute(_OLDER_ANYWHERE, {"marker": marker}).scalar()):
                 return
             time.sleep(0.5)
     log.warning("a transaction older than the retirement is still open; the next upkeep "
