@@ -501,7 +501,7 @@ def test_an_update_takes_over_even_while_the_old_version_is_still_keeping_things
     an_update_waiting_for_the_next_visit(context, monkeypatch, "bracken@example.org")
     page = context.new_page()
     page.goto("/")
-    expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=10000)
+    expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=20000)
     wait_for_server(page, lambda: cache_names(page) == ["tend-static-0123456789ab"])
 
 

@@ -47,6 +47,18 @@ def register_worker(page) -> None:
     assert state == "activated"
 
 
+def deliver_reminder(cdp, page, push: dict) -> list:
+    """Deliver a reminder's push and return the notifications then shown. A worker may miss
+    a push, as a phone's may (one registered a moment ago, or a busy browser): the push
+    service sends it again, once here. The same tag replaces, never adds, a notification."""
+    cdp.send("ServiceWorker.deliverPushMessage", push)
+    shown = wait_for(page, lambda: notifications(page), seconds=10)
+    if not shown:
+        cdp.send("ServiceWorker.deliverPushMessage", push)
+        shown = wait_for(page, lambda: notifications(page))
+    return shown
+
+
 def wait_for(page, condition, seconds: float = 20):
     """Poll ``condition`` while letting the browser work; return its last value."""
     value = condition()
@@ -150,13 +162,7 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     worker_id = registration_id(cdp, page, f"{live_server.url}/static/js/")
     push = {"origin": live_server.url, "registrationId": worker_id,
             "data": payload_for(app, reminder, live_server.url)}
-    cdp.send("ServiceWorker.deliverPushMessage", push)
-    shown = wait_for(page, lambda: notifications(page), seconds=10)
-    if not shown:
-        # A worker registered a moment ago may miss a push, as a phone's may: the push
-        # service sends it again. The same tag replaces, never adds, a notification.
-        cdp.send("ServiceWorker.deliverPushMessage", push)
-        shown = wait_for(page, lambda: notifications(page))
+    shown = deliver_reminder(cdp, page, push)
     assert len(shown) == 1, shown
     prompt_url = f"{live_server.url}/reminders/{reminder.id}/write"
     assert shown == [{
@@ -191,10 +197,9 @@ def test_a_pushed_reminder_is_shown_and_a_tap_opens_its_prompt(
     assert notifications(page) == [], "the tapped notification is closed"
 
     # "Later" on the next one asks the server to bring it back in an hour.
-    cdp.send("ServiceWorker.deliverPushMessage", {
+    assert len(deliver_reminder(cdp, page, {
         "origin": live_server.url, "registrationId": worker_id,
-        "data": payload_for(app, reminder, live_server.url)})
-    assert len(wait_for(page, lambda: notifications(page))) == 1
+        "data": payload_for(app, reminder, live_server.url)})) == 1
     reminder.status = "sent"
     db.session.commit()
     assert click_notification(context, "later") == "done"
