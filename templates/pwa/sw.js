@@ -193,9 +193,16 @@ async function networkFirstPage(event) {
   const late = latePages.get(key);
   if (late && late.response) {
     latePages.delete(key);
+    late.served();
     return late.response;
   }
-  const network = fetch(request);
+  {#- A request of its own, not the navigation's: Chromium may cancel the navigation's request
+      once a kept page has answered it, and the real page would never come. #}
+  const network = fetch(request.url, {
+    credentials: "same-origin",
+    headers: request.headers,
+    redirect: "manual",
+  });
   let timer;
   const patience = new Promise((resolve) => {
     timer = setTimeout(() => resolve(null), PATIENCE_MS);
@@ -210,13 +217,18 @@ async function networkFirstPage(event) {
   }
   {#- One bar of signal: the kept page now, the real one when (if) it comes. #}
   const entry = { response: null };
+  const served = new Promise((resolve) => { entry.served = resolve; });
   entry.arrived = network.then(
     (response) => { entry.response = response; return true; },
     () => false
   );
   latePages.set(key, entry);
+  {#- Kept only as long as it may be asked for: a waiting new version takes over only once
+      this one has nothing left to do. #}
+  const unclaimed = entry.arrived.then((arrived) =>
+    arrived && new Promise((resolve) => setTimeout(resolve, LATE_PAGE_MS)));
   event.waitUntil(
-    entry.arrived.then(() => new Promise((resolve) => setTimeout(resolve, LATE_PAGE_MS))).then(() => {
+    Promise.race([unclaimed, served]).then(() => {
       if (latePages.get(key) === entry) latePages.delete(key);
     })
   );

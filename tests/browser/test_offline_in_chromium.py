@@ -420,9 +420,11 @@ def test_an_edit_sent_again_once_online_leaves_no_copy_behind(installed_phone):
     assert (stored.body, stored.version) == ("After, second try.", 2)
 
 
-def an_update_waiting_for_the_next_visit(context, monkeypatch, email: str) -> str:
+def an_update_waiting_for_the_next_visit(
+    context, monkeypatch, email: str, leave: bool = True
+) -> str:
     """Tend installed and used, then a new version found while the page is open: it waits.
-    Returns the old version's cache."""
+    The person leaves the app, unless ``leave`` is false. Returns the old version's cache."""
     from webapp.pwa import routes as shell
 
     page = context.pages[0] if context.pages else context.new_page()
@@ -451,7 +453,8 @@ def an_update_waiting_for_the_next_visit(context, monkeypatch, email: str) -> st
     )
     assert waiting, "the new version should wait for the next visit"
     expect(page.get_by_text("Tend was updated")).to_have_count(0)
-    page.close()  # the person leaves the app...
+    if leave:
+        page.close()  # the person leaves the app...
     return old_cache
 
 
@@ -485,6 +488,36 @@ def test_the_update_note_waits_for_the_real_page_when_the_network_is_slow(
     expect(page.locator("body[data-shell]")).to_have_count(0, timeout=20000)
     expect(page.locator("#today-heading")).to_be_visible()
     expect(page.get_by_text("Tend was updated")).to_be_visible(timeout=10000)
+
+
+def test_the_real_page_follows_even_when_the_old_version_stood_in_for_it(
+    installed_phone, monkeypatch, holding
+):
+    """Tend is still open in another tab, so the old version answers a slow visit with a kept
+    page: the real page follows all the same, and then the new version takes over."""
+    context, _ = installed_phone
+    old_cache = an_update_waiting_for_the_next_visit(
+        context, monkeypatch, "heather@example.org", leave=False
+    )
+    holding.hold("GET", "/")
+    page = context.new_page()
+    page.goto("/")  # the kept page, standing in
+    version = """() => new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(event.data.version);
+        navigator.serviceWorker.controller.postMessage({ type: "version" }, [channel.port2]);
+    })"""
+    assert f"tend-static-{page.evaluate(version)}" == old_cache
+    holding.release.set()
+    expect(page.locator("body[data-shell]")).to_have_count(0, timeout=20000)
+    expect(page.locator("#today-heading")).to_be_visible()
+    # The new version takes over as soon as the old one has nothing left to do, and one of
+    # the two open pages says so.
+    wait_for_server(page, lambda: page.evaluate(version) == "0123456789ab", seconds=20)
+    def told() -> int:
+        return sum(tab.get_by_text("Tend was updated").count() for tab in context.pages)
+
+    wait_for_server(page, lambda: told() == 1, seconds=10)
 
 
 def test_an_update_takes_over_even_while_the_old_version_is_still_keeping_things(
