@@ -31,7 +31,7 @@ def value(text: str, name: str, **labels) -> float:
     for line in text.splitlines():
         if not line.startswith(name + "{") and not line.startswith(name + " "):
             continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
+        found = dict(re.findall(r'(\w+)="([^"]*)"', line.rsplit(" ", 1)[0]))
         if found == {k: str(v) for k, v in labels.items()}:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
@@ -139,6 +139,32 @@ def test_one_line_per_request_without_email_text_ids_or_tokens(app, alice, reque
     assert "GET /reset/<token> 404" in everything
     for private in ("alice", SECRET, "heron", "a-secret-reset-token", "also-secret"):
         assert private not in everything
+
+
+def test_the_pages_kept_on_devices_are_built_inside_one_logged_and_counted_request(
+    metrics_on, client, request_lines
+):
+    """Building the kept pages renders each in a request of its own inside the one that asked
+    for them: whoever reads the log or the counts sees the one, never visits to the editor."""
+    metrics_on.extensions.pop("tend_pwa_made", None)  # built afresh, not from an earlier test
+    before = scrape(client)
+    response = client.get("/kept-pages/first")
+    assert response.status_code == 200
+    built = [page["url"] for page in response.get_json()["pages"]]
+    assert "/write" in built
+    text = scrape(client)
+    for url in built:
+        for line in request_lines.lines:
+            assert f"GET {url} " not in line
+        assert value(text, "tend_http_requests_total", method="GET", route=url, status=200) == (
+            value(before, "tend_http_requests_total", method="GET", route=url, status=200)
+        )
+    kept = [line for line in request_lines.lines if "/kept-pages/" in line]
+    assert len(kept) == 1 and " 200 " in kept[0]
+    route = "/kept-pages/<any(first, later):part>"
+    assert value(text, "tend_http_requests_total", method="GET", route=route, status=200) == (
+        value(before, "tend_http_requests_total", method="GET", route=route, status=200) + 1
+    )
 
 
 def test_log_lines_can_be_json(app, client):

@@ -100,6 +100,11 @@ media_bytes = MediaBytes()
 REGISTRY.register(media_bytes)
 
 
+#: Set in the WSGI environ of a request Tend makes to itself (a page rendered to be kept on
+#: devices): it is part of the request that asked for it, neither counted nor logged apart.
+INNER_REQUEST = "tend.inner_request"
+
+
 def route_label() -> str:
     rule = request.url_rule
     return rule.rule if rule is not None else "unmatched"
@@ -121,7 +126,7 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
 
 def _observe(response):
     elapsed = request_seconds()
-    if elapsed is not None:
+    if elapsed is not None and not request.environ.get(INNER_REQUEST):
         observe(request.method, route_label(), response.status_code, elapsed)
     return response
 

@@ -10,7 +10,7 @@ import time
 
 from flask import Flask, request
 
-from webapp.monitoring.metrics import request_seconds, route_label
+from webapp.monitoring.metrics import INNER_REQUEST, request_seconds, route_label
 
 request_log = logging.getLogger("tend.requests")
 FIELDS = ("method", "route", "status", "duration_ms", "bytes")
@@ -54,6 +54,8 @@ def log_request(method: str, route: str, status: int, seconds: float | None, siz
 
 
 def _log_request(response):
+    if request.environ.get(INNER_REQUEST):
+        return response
     log_request(request.method, route_label(), response.status_code, request_seconds(),
                 response.calculate_content_length())
     return response

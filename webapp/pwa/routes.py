@@ -24,6 +24,7 @@ from webapp.content import (
     FEELING_FAMILIES,
     INTENSITIES,
 )
+from webapp.monitoring.metrics import INNER_REQUEST
 from webapp.pwa import bp
 from webapp.web.compression import packed_response
 from webapp.web.templating import asset_url
@@ -227,7 +228,8 @@ def _kept_page(endpoint: str) -> dict:
     url, root = url_for(endpoint), request.script_root
     app = current_app._get_current_object()
     with app.app_context(), app.test_request_context(
-        url[len(root):], base_url=request.host_url + root.lstrip("/")
+        url[len(root):], base_url=request.host_url + root.lstrip("/"),
+        environ_overrides={INNER_REQUEST: True},
     ):
         response = app.full_dispatch_request()
     if response.status_code != 200:
