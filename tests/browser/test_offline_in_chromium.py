@@ -193,6 +193,7 @@ def test_two_devices_editing_the_same_entry_keep_both_texts(browser, live_server
     # More words on the phone, offline, from the journal; meanwhile the laptop edits it too.
     phone_page.goto("/journal")
     phone_page.locator(f"#entry-{original.id}").get_by_role("link", name="Edit").click()
+    phone_page.locator("li.entry.editing textarea").wait_for()  # opened with signal, then none
     phone.set_offline(True)
     phone_page.locator("li.entry.editing textarea").fill(
         "The wave, as I first wrote it, and what it carried.")
@@ -401,6 +402,7 @@ def test_an_edit_sent_again_once_online_leaves_no_copy_behind(installed_phone):
     page.get_by_role("button", name="Save entry").click()
     page.locator("li.entry").first.get_by_role("link", name="Edit").click()
     editing = page.locator("li.entry.editing")
+    editing.locator("textarea").wait_for()  # opened with signal
     # Blocked from syncing on its own, the kept copy waits while the person tries again.
     context.route("**/api/sync", lambda route: route.fulfill(status=503, body="down"))
     context.set_offline(True)
