@@ -516,6 +516,7 @@ def test_the_real_page_follows_even_when_the_old_version_stood_in_for_it(
     # The new version takes over as soon as the old one has nothing left to do, and one of
     # the two open pages says so.
     wait_for_server(page, lambda: page.evaluate(version) == "0123456789ab", seconds=20)
+
     def told() -> int:
         return sum(tab.get_by_text("Tend was updated").count() for tab in context.pages)
 
